@@ -1,1 +1,22 @@
-//! placeholder
+//! keyward's domain: accounts, the root user, IAM users and their access keys,
+//! the credential index used on the hot path, and authorization.
+//!
+//! This crate knows nothing of HTTP, XML or SQL. Storage is reached through the
+//! [`store::Store`] port; time and randomness through [`clock::Clock`] and
+//! [`random::Random`], so tests control both.
+
+pub mod authz;
+pub mod caller;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod index;
+pub mod model;
+pub mod password;
+pub mod random;
+pub mod service;
+pub mod store;
+pub mod validate;
+
+pub use error::{Error, Result};

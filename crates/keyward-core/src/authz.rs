@@ -1,0 +1,1 @@
+//! Authorization (filled with keyward-policy).

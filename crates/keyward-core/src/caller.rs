@@ -1,0 +1,59 @@
+//! The authenticated caller. The API layer makes one only after SigV4
+//! verification succeeded, and every operation takes one.
+
+use std::net::IpAddr;
+
+/// Who signed the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The account's root user.
+    Root,
+    /// An IAM user, identified by its unique id (stable across renames).
+    User { user_id: String, name: String, path: String },
+}
+
+/// An authenticated request's principal and context.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    pub principal: Principal,
+    /// The access key that signed the request.
+    pub access_key_id: String,
+    /// The ARN partition, from the signing region.
+    pub partition: &'static str,
+    /// The region in the request's credential scope.
+    pub region: String,
+    /// The service in the request's credential scope (`iam` or `sts`).
+    pub service: String,
+    pub source_ip: Option<IpAddr>,
+    pub secure_transport: bool,
+}
+
+impl Caller {
+    pub fn is_root(&self) -> bool {
+        matches!(self.principal, Principal::Root)
+    }
+
+    /// The caller's ARN as AWS prints it in GetCallerIdentity and AccessDenied.
+    pub fn arn(&self) -> String {
+        match &self.principal {
+            Principal::Root => format!("arn:{}:iam::{}:root", self.partition, self.account_id),
+            Principal::User { name, path, .. } => {
+                format!("arn:{}:iam::{}:user{path}{name}", self.partition, self.account_id)
+            }
+        }
+    }
+
+    /// `UserId` as GetCallerIdentity returns it: the account id for root.
+    pub fn user_id(&self) -> &str {
+        match &self.principal {
+            Principal::Root => &self.account_id,
+            Principal::User { user_id, .. } => user_id,
+        }
+    }
+
+    /// An ARN in the caller's account and partition, e.g. `iam` + `user/bob`.
+    pub fn arn_for(&self, service: &str, resource: &str) -> String {
+        format!("arn:{}:{service}::{}:{resource}", self.partition, self.account_id)
+    }
+}

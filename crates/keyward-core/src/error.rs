@@ -1,0 +1,49 @@
+//! The domain's one error type. The API layer maps each variant to an AWS code
+//! and HTTP status in one place.
+
+/// Result with the domain error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in the domain's terms. Each message is the text AWS sends.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    NoSuchEntity(String),
+    #[error("{0}")]
+    EntityAlreadyExists(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    DeleteConflict(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A parameter failed its model constraint (AWS `ValidationError`).
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    InvalidUserType(String),
+    #[error("{0}")]
+    AccessDenied(String),
+    #[error("{0}")]
+    PasswordPolicyViolation(String),
+    #[error("{0}")]
+    MalformedPolicyDocument(String),
+    #[error("{0}")]
+    PolicyNotAttachable(String),
+    /// A local-only failure (CLI use): bad root password, unknown account email.
+    #[error("{0}")]
+    Rejected(String),
+    /// The store failed; the message is for logs, never for clients.
+    #[error("storage failure: {0}")]
+    Storage(String),
+}
+
+impl Error {
+    pub fn no_such_user(name: &str) -> Self {
+        Self::NoSuchEntity(format!("The user with name {name} cannot be found."))
+    }
+
+    pub fn no_such_access_key(id: &str) -> Self {
+        Self::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
+    }
+}

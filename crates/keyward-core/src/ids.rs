@@ -1,0 +1,113 @@
+//! Identifiers as AWS makes them: account ids, unique ids (`AIDA…`), access key
+//! ids (`AKIA…`), secret access keys, request ids; and partitions for ARNs.
+
+use crate::random::Random;
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const B64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Unique-id prefixes (IAM User Guide, "Unique identifiers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    User,
+    Group,
+    Role,
+    Policy,
+    AccessKey,
+    TemporaryAccessKey,
+}
+
+impl IdKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::User => "AIDA",
+            Self::Group => "AGPA",
+            Self::Role => "AROA",
+            Self::Policy => "ANPA",
+            Self::AccessKey => "AKIA",
+            Self::TemporaryAccessKey => "ASIA",
+        }
+    }
+}
+
+/// A 20-character id: prefix plus 16 base32 characters.
+pub fn new_id(kind: IdKind, rng: &dyn Random) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill(&mut bytes);
+    let mut id = String::with_capacity(20);
+    id.push_str(kind.prefix());
+    id.extend(bytes.iter().map(|b| BASE32[usize::from(b & 31)] as char));
+    id
+}
+
+/// A 40-character secret access key from the base64 alphabet.
+pub fn new_secret_access_key(rng: &dyn Random) -> String {
+    let mut bytes = [0u8; 40];
+    rng.fill(&mut bytes);
+    bytes.iter().map(|b| B64_ALPHABET[usize::from(b & 63)] as char).collect()
+}
+
+/// A 12-digit account id that does not start with 0 (AWS's never seem to).
+pub fn new_account_id(rng: &dyn Random) -> String {
+    let mut bytes = [0u8; 8];
+    rng.fill(&mut bytes);
+    let n = u64::from_le_bytes(bytes) % 900_000_000_000 + 100_000_000_000;
+    n.to_string()
+}
+
+/// A request id in AWS's UUID form.
+pub fn new_request_id(rng: &dyn Random) -> String {
+    let mut b = [0u8; 16];
+    rng.fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The ARN partition that serves a region.
+pub fn partition_for_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeededRandom;
+
+    #[test]
+    fn ids_have_aws_shapes() {
+        let rng = SeededRandom::new(1);
+        let id = new_id(IdKind::AccessKey, &rng);
+        assert_eq!(id.len(), 20);
+        assert!(id.starts_with("AKIA"));
+        assert!(id[4..].bytes().all(|b| BASE32.contains(&b)));
+        let secret = new_secret_access_key(&rng);
+        assert_eq!(secret.len(), 40);
+        assert!(is_account_id(&new_account_id(&rng)));
+        assert_eq!(new_request_id(&rng).len(), 36);
+    }
+
+    #[test]
+    fn partitions_follow_regions() {
+        assert_eq!(partition_for_region("us-east-1"), "aws");
+        assert_eq!(partition_for_region("cn-north-1"), "aws-cn");
+        assert_eq!(partition_for_region("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_for_region("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition_for_region("us-isob-east-1"), "aws-iso-b");
+    }
+}

@@ -1,0 +1,111 @@
+//! The in-memory credential index: access key id → owner, status and sealed
+//! secret. SigV4 authentication reads it on every request, so it never touches
+//! the store for a known key. Writes made through this process update it at
+//! once; a key it has not seen (made by another process, e.g. the CLI) is
+//! loaded from the store on first use.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::caller::Principal;
+use crate::model::KeyStatus;
+
+/// What the index knows of one access key.
+#[derive(Debug)]
+pub struct CredentialEntry {
+    pub access_key_id: String,
+    pub account_id: String,
+    pub principal: Principal,
+    pub status: KeyStatus,
+    pub sealed_secret: String,
+    /// Unix time of the last recorded use, to write last-used at most once per window.
+    last_recorded: AtomicI64,
+}
+
+impl CredentialEntry {
+    pub fn new(access_key_id: String, account_id: String, principal: Principal, status: KeyStatus, sealed_secret: String, last_recorded: Option<i64>) -> Self {
+        Self { access_key_id, account_id, principal, status, sealed_secret, last_recorded: AtomicI64::new(last_recorded.unwrap_or(i64::MIN)) }
+    }
+
+    /// True when a use at `now` should be written: the first in `window` seconds.
+    /// Claims the slot so concurrent requests write once.
+    pub fn claim_use_record(&self, now: i64, window: i64) -> bool {
+        let last = self.last_recorded.load(Ordering::Relaxed);
+        if last != i64::MIN && now.saturating_sub(last) < window {
+            return false;
+        }
+        self.last_recorded.compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+    }
+}
+
+/// Access key id → entry.
+#[derive(Debug, Default)]
+pub struct CredentialIndex {
+    entries: RwLock<HashMap<String, Arc<CredentialEntry>>>,
+}
+
+impl CredentialIndex {
+    pub fn get(&self, access_key_id: &str) -> Option<Arc<CredentialEntry>> {
+        self.read().get(access_key_id).cloned()
+    }
+
+    pub fn insert(&self, entry: CredentialEntry) -> Arc<CredentialEntry> {
+        let entry = Arc::new(entry);
+        self.write().insert(entry.access_key_id.clone(), Arc::clone(&entry));
+        entry
+    }
+
+    pub fn remove(&self, access_key_id: &str) {
+        self.write().remove(access_key_id);
+    }
+
+    /// Forgets every key of one user (after a rename or deletion).
+    pub fn remove_user(&self, user_id: &str) {
+        self.write().retain(|_, e| !matches!(&e.principal, Principal::User { user_id: u, .. } if u == user_id));
+    }
+
+    pub fn clear(&self) {
+        self.write().clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<CredentialEntry>>> {
+        self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<CredentialEntry>>> {
+        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn use_is_recorded_once_per_window() {
+        let e = CredentialEntry::new("AKIA".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None);
+        assert!(e.claim_use_record(1000, 900));
+        assert!(!e.claim_use_record(1500, 900));
+        assert!(e.claim_use_record(1900, 900));
+    }
+
+    #[test]
+    fn removing_a_user_forgets_its_keys_only() {
+        let idx = CredentialIndex::default();
+        let user = Principal::User { user_id: "AIDA1".into(), name: "bob".into(), path: "/".into() };
+        idx.insert(CredentialEntry::new("K1".into(), "1".into(), user, KeyStatus::Active, String::new(), None));
+        idx.insert(CredentialEntry::new("K2".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None));
+        idx.remove_user("AIDA1");
+        assert!(idx.get("K1").is_none());
+        assert!(idx.get("K2").is_some());
+    }
+}
