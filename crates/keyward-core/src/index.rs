@@ -5,7 +5,7 @@
 //! loaded from the store on first use.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::caller::Principal;
@@ -40,9 +40,13 @@ impl CredentialEntry {
 }
 
 /// Access key id → entry.
+///
+/// A generation number guards against a load that read the store before a
+/// change and finishes after it: such a load is used once but not kept.
 #[derive(Debug, Default)]
 pub struct CredentialIndex {
     entries: RwLock<HashMap<String, Arc<CredentialEntry>>>,
+    generation: AtomicU64,
 }
 
 impl CredentialIndex {
@@ -50,23 +54,38 @@ impl CredentialIndex {
         self.read().get(access_key_id).cloned()
     }
 
-    pub fn insert(&self, entry: CredentialEntry) -> Arc<CredentialEntry> {
+    /// Read before loading from the store; pass to [`CredentialIndex::insert`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps a loaded entry unless something was removed since the load began.
+    pub fn insert(&self, entry: CredentialEntry, loaded_at: u64) -> Arc<CredentialEntry> {
         let entry = Arc::new(entry);
-        self.write().insert(entry.access_key_id.clone(), Arc::clone(&entry));
+        let mut map = self.write();
+        if self.generation.load(Ordering::Acquire) == loaded_at {
+            map.insert(entry.access_key_id.clone(), Arc::clone(&entry));
+        }
         entry
     }
 
     pub fn remove(&self, access_key_id: &str) {
-        self.write().remove(access_key_id);
+        let mut map = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.remove(access_key_id);
     }
 
     /// Forgets every key of one user (after a rename or deletion).
     pub fn remove_user(&self, user_id: &str) {
-        self.write().retain(|_, e| !matches!(&e.principal, Principal::User { user_id: u, .. } if u == user_id));
+        let mut map = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.retain(|_, e| !matches!(&e.principal, Principal::User { user_id: u, .. } if u == user_id));
     }
 
     pub fn clear(&self) {
-        self.write().clear();
+        let mut map = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.clear();
     }
 
     pub fn len(&self) -> usize {
@@ -102,10 +121,19 @@ mod tests {
     fn removing_a_user_forgets_its_keys_only() {
         let idx = CredentialIndex::default();
         let user = Principal::User { user_id: "AIDA1".into(), name: "bob".into(), path: "/".into() };
-        idx.insert(CredentialEntry::new("K1".into(), "1".into(), user, KeyStatus::Active, String::new(), None));
-        idx.insert(CredentialEntry::new("K2".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None));
+        idx.insert(CredentialEntry::new("K1".into(), "1".into(), user, KeyStatus::Active, String::new(), None), idx.generation());
+        idx.insert(CredentialEntry::new("K2".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None), idx.generation());
         idx.remove_user("AIDA1");
         assert!(idx.get("K1").is_none());
         assert!(idx.get("K2").is_some());
+    }
+
+    #[test]
+    fn a_load_overtaken_by_a_removal_is_not_kept() {
+        let idx = CredentialIndex::default();
+        let before = idx.generation();
+        idx.remove("K1");
+        idx.insert(CredentialEntry::new("K1".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None), before);
+        assert!(idx.get("K1").is_none());
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::authz::{self, AppliedPolicy, ManagedCatalog, PolicyCache};
 use crate::caller::{Caller, Principal};
 use crate::clock::Clock;
 use crate::crypto::{Kek, Secret};
@@ -63,12 +64,23 @@ pub struct Keyward {
     rng: Arc<dyn Random>,
     kek: Arc<Kek>,
     index: Arc<CredentialIndex>,
+    catalog: Arc<ManagedCatalog>,
+    policies: Arc<PolicyCache>,
     quotas: Quotas,
 }
 
 impl Keyward {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Random>, kek: Kek) -> Self {
-        Self { store, clock, rng, kek: Arc::new(kek), index: Arc::new(CredentialIndex::default()), quotas: Quotas::default() }
+        Self {
+            store,
+            clock,
+            rng,
+            kek: Arc::new(kek),
+            index: Arc::new(CredentialIndex::default()),
+            catalog: Arc::new(ManagedCatalog::load()),
+            policies: Arc::new(PolicyCache::default()),
+            quotas: Quotas::default(),
+        }
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -232,6 +244,7 @@ impl Keyward {
         let audit = self.caller_audit(caller, "iam:DeleteUser", &user.arn(caller.partition), serde_json::json!({ "userName": name }));
         let deleted = self.store.delete_user(&caller.account_id, name, &audit).await?;
         self.index.remove_user(&deleted.user_id);
+        self.policies.forget(&deleted.user_id);
         Ok(())
     }
 
@@ -393,6 +406,7 @@ impl Keyward {
         if let Some(e) = self.index.get(access_key_id) {
             return Ok(Some(e));
         }
+        let generation = self.index.generation();
         let Some(key) = self.store.access_key(access_key_id).await? else {
             return Ok(None);
         };
@@ -404,7 +418,8 @@ impl Keyward {
             },
         };
         let last = key.last_used.as_ref().map(|l| l.at.unix_timestamp());
-        Ok(Some(self.index.insert(CredentialEntry::new(key.access_key_id, key.account_id, principal, key.status, key.sealed_secret, last))))
+        let entry = CredentialEntry::new(key.access_key_id, key.account_id, principal, key.status, key.sealed_secret, last);
+        Ok(Some(self.index.insert(entry, generation)))
     }
 
     /// Decrypts a key's secret for signature verification.
@@ -424,24 +439,59 @@ impl Keyward {
 
     // ------------------------------------------------- managed policy attachment
 
-    pub async fn attach_user_policy(&self, caller: &Caller, user_name: &str, policy: AttachedPolicy) -> Result<()> {
+    pub async fn attach_user_policy(&self, caller: &Caller, user_name: &str, policy_arn: &str) -> Result<()> {
+        let mut v = Violations::new();
+        v.name("userName", user_name, 128);
+        v.text("policyArn", policy_arn, 20, 2048, None);
+        v.finish()?;
+        authz::check_arn(policy_arn)?;
         let user = self.user(&caller.account_id, user_name).await?;
-        let audit = self.caller_audit(caller, "iam:AttachUserPolicy", &user.arn(caller.partition), serde_json::json!({ "userName": user.name, "policyArn": policy.policy_arn }));
+        let (managed, _) = self.catalog.get(policy_arn).ok_or_else(|| Error::NoSuchEntity(format!("Policy {policy_arn} does not exist or is not attachable.")))?;
+        let policy = AttachedPolicy { policy_name: managed.name.to_owned(), policy_arn: managed.arn.to_owned() };
+        let audit = self.caller_audit(caller, "iam:AttachUserPolicy", &user.arn(caller.partition), serde_json::json!({ "userName": user.name, "policyArn": policy_arn }));
         let quota = self.quotas.attached_policies_per_user;
-        self.store.attach_user_policy(&caller.account_id, &user.user_id, &policy, quota, &audit).await.map_err(|e| match e {
-            Error::LimitExceeded(_) => Error::LimitExceeded(format!("Cannot exceed quota for PoliciesPerUser: {quota}")),
-            other => other,
-        })?;
+        self.store.attach_user_policy(&caller.account_id, &user.user_id, &policy, quota, &audit).await?;
+        self.policies.forget(&user.user_id);
         Ok(())
     }
 
     pub async fn detach_user_policy(&self, caller: &Caller, user_name: &str, policy_arn: &str) -> Result<()> {
+        let mut v = Violations::new();
+        v.name("userName", user_name, 128);
+        v.text("policyArn", policy_arn, 20, 2048, None);
+        v.finish()?;
+        authz::check_arn(policy_arn)?;
         let user = self.user(&caller.account_id, user_name).await?;
         let audit = self.caller_audit(caller, "iam:DetachUserPolicy", &user.arn(caller.partition), serde_json::json!({ "userName": user.name, "policyArn": policy_arn }));
         if !self.store.detach_user_policy(&caller.account_id, &user.user_id, policy_arn, &audit).await? {
             return Err(Error::NoSuchEntity(format!("Policy {policy_arn} was not found.")));
         }
+        self.policies.forget(&user.user_id);
         Ok(())
+    }
+
+    /// Decides whether the caller may perform `action` on `resource`. Root
+    /// bypasses IAM policies; users are judged by their policies, from memory.
+    pub async fn authorize(&self, caller: &Caller, action: &str, resource: &str) -> Result<()> {
+        let Principal::User { user_id, .. } = &caller.principal else { return Ok(()) };
+        let policies = self.user_policies(&caller.account_id, user_id).await?;
+        let ctx = authz::request_context(caller, action, resource, self.clock.now());
+        authz::decide(&ctx, &policies)
+    }
+
+    async fn user_policies(&self, account_id: &str, user_id: &str) -> Result<Arc<Vec<AppliedPolicy>>> {
+        if let Some(p) = self.policies.get(user_id) {
+            return Ok(p);
+        }
+        let generation = self.policies.generation();
+        let attached = self.store.attached_user_policies(account_id, user_id).await?;
+        let applied: Vec<AppliedPolicy> = attached
+            .iter()
+            .filter_map(|a| self.catalog.get(&a.policy_arn).map(|(_, c)| AppliedPolicy { id: a.policy_arn.clone(), policy_type: keyward_policy::PolicyType::Identity, compiled: Arc::clone(c) }))
+            .collect();
+        let applied = Arc::new(applied);
+        self.policies.insert(user_id, Arc::clone(&applied), generation);
+        Ok(applied)
     }
 
     pub async fn attached_user_policies(&self, account_id: &str, user_id: &str) -> Result<Vec<AttachedPolicy>> {
@@ -452,6 +502,7 @@ impl Keyward {
     pub async fn reset(&self) -> Result<()> {
         self.store.reset().await?;
         self.index.clear();
+        self.policies.clear();
         Ok(())
     }
 }

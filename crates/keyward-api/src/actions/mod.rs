@@ -1,0 +1,177 @@
+//! The one table of actions: each row names the action, its service, the IAM
+//! action that authorizes it, how to find its resource, whether only root may
+//! call it, and its handler. Adding an action is adding a row here.
+
+mod keys;
+mod policies;
+mod sts;
+mod users;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use keyward_core::caller::Caller;
+
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::server::AppState;
+use crate::xml::Xml;
+
+/// Which AWS service an action belongs to (selects the XML namespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Iam,
+    Sts,
+}
+
+impl Service {
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Self::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
+            Self::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
+        }
+    }
+
+    pub fn version(self) -> &'static str {
+        match self {
+            Self::Iam => "2010-05-08",
+            Self::Sts => "2011-06-15",
+        }
+    }
+}
+
+/// How an action's resource ARN is found, for authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// No resource-level permissions: `*`.
+    Any,
+    /// A user to be created from `Path` and `UserName`.
+    NewUser,
+    /// An existing user named by `UserName` (its stored path is used).
+    User,
+    /// The user named by an optional `UserName`, else the caller itself.
+    UserOrSelf,
+    /// All users: `user/` under `PathPrefix`.
+    Users,
+}
+
+/// What a handler returns: the inside of `<{Action}Result>`, or nothing.
+pub type Reply = Result<Option<Xml>, ApiError>;
+pub type Handler = fn(Arc<AppState>, Caller, Params) -> Pin<Box<dyn Future<Output = Reply> + Send>>;
+
+/// One row of the action table.
+#[derive(Debug)]
+pub struct ActionDef {
+    pub name: &'static str,
+    pub service: Service,
+    /// The IAM action evaluated against policies; `None` when AWS never
+    /// denies it (`sts:GetCallerIdentity`).
+    pub iam_action: Option<&'static str>,
+    pub resource: ResourceKind,
+    /// Refused to every principal but the root user, whatever its policies.
+    pub root_only: bool,
+    pub handler: Handler,
+}
+
+macro_rules! row {
+    ($name:literal, $svc:ident, $iam:expr, $res:ident, $root_only:literal, $handler:path) => {
+        ActionDef {
+            name: $name,
+            service: Service::$svc,
+            iam_action: $iam,
+            resource: ResourceKind::$res,
+            root_only: $root_only,
+            handler: |s, c, p| Box::pin($handler(s, c, p)),
+        }
+    };
+}
+
+/// Every action keyward serves.
+pub static ACTIONS: &[ActionDef] = &[
+    // IAM users
+    row!("CreateUser", Iam, Some("iam:CreateUser"), NewUser, false, users::create_user),
+    row!("GetUser", Iam, Some("iam:GetUser"), UserOrSelf, false, users::get_user),
+    row!("ListUsers", Iam, Some("iam:ListUsers"), Users, false, users::list_users),
+    row!("UpdateUser", Iam, Some("iam:UpdateUser"), User, false, users::update_user),
+    row!("DeleteUser", Iam, Some("iam:DeleteUser"), User, false, users::delete_user),
+    row!("TagUser", Iam, Some("iam:TagUser"), User, false, users::tag_user),
+    row!("UntagUser", Iam, Some("iam:UntagUser"), User, false, users::untag_user),
+    row!("ListUserTags", Iam, Some("iam:ListUserTags"), User, false, users::list_user_tags),
+    // Access keys (root's own when called by root without UserName)
+    row!("CreateAccessKey", Iam, Some("iam:CreateAccessKey"), UserOrSelf, false, keys::create_access_key),
+    row!("ListAccessKeys", Iam, Some("iam:ListAccessKeys"), UserOrSelf, false, keys::list_access_keys),
+    row!("UpdateAccessKey", Iam, Some("iam:UpdateAccessKey"), UserOrSelf, false, keys::update_access_key),
+    row!("DeleteAccessKey", Iam, Some("iam:DeleteAccessKey"), UserOrSelf, false, keys::delete_access_key),
+    row!("GetAccessKeyLastUsed", Iam, Some("iam:GetAccessKeyLastUsed"), Users, false, keys::get_access_key_last_used),
+    // Managed policies attached to users
+    row!("AttachUserPolicy", Iam, Some("iam:AttachUserPolicy"), User, false, policies::attach_user_policy),
+    row!("DetachUserPolicy", Iam, Some("iam:DetachUserPolicy"), User, false, policies::detach_user_policy),
+    row!("ListAttachedUserPolicies", Iam, Some("iam:ListAttachedUserPolicies"), User, false, policies::list_attached_user_policies),
+    // STS
+    row!("GetCallerIdentity", Sts, None, Any, false, sts::get_caller_identity),
+];
+
+/// STS actions that AWS serves without a signature.
+pub const UNSIGNED_ACTIONS: &[&str] = &["AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"];
+
+/// Known actions of either service that keyward does not serve yet: they get
+/// an honest error naming the service rather than "unknown operation".
+pub fn service_of_unknown(action: &str) -> Option<Service> {
+    const STS: &[&str] = &[
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoot",
+        "DecodeAuthorizationMessage",
+        "GetAccessKeyInfo",
+        "GetDelegatedAccessToken",
+        "GetFederationToken",
+        "GetSessionToken",
+        "GetWebIdentityToken",
+    ];
+    STS.contains(&action).then_some(Service::Sts)
+}
+
+pub fn find(name: &str) -> Option<&'static ActionDef> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_unique_and_iam_actions_match() {
+        for (i, a) in ACTIONS.iter().enumerate() {
+            assert!(ACTIONS[..i].iter().all(|b| b.name != a.name), "duplicate {}", a.name);
+            if let Some(iam) = a.iam_action {
+                let prefix = match a.service {
+                    Service::Iam => "iam:",
+                    Service::Sts => "sts:",
+                };
+                assert_eq!(iam, format!("{prefix}{}", a.name));
+            }
+        }
+    }
+}
+
+/// Offset-based pagination for lists held in memory: the marker is the
+/// offset of the next item.
+pub(crate) fn paginate<'a, T>(items: &'a [T], marker: Option<&str>, max_items: Option<i64>) -> Result<(&'a [T], Option<String>), ApiError> {
+    let max = max_items.unwrap_or(100);
+    if !(1..=1000).contains(&max) {
+        return Err(keyward_core::Error::Validation(format!(
+            "1 validation error detected: Value '{max}' at 'maxItems' failed to satisfy constraint: Member must have value {}",
+            if max < 1 { "greater than or equal to 1" } else { "less than or equal to 1000" }
+        ))
+        .into());
+    }
+    let start = match marker {
+        None => 0,
+        Some(m) => m.parse::<usize>().ok().filter(|s| *s <= items.len()).ok_or_else(|| ApiError::from(keyward_core::Error::InvalidInput("Invalid Marker.".into())))?,
+    };
+    let end = start.saturating_add(usize::try_from(max).unwrap_or(100)).min(items.len());
+    let next = (end < items.len()).then(|| end.to_string());
+    Ok((&items[start..end], next))
+}

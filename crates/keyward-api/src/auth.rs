@@ -1,0 +1,102 @@
+//! SigV4 authentication: from a request to a [`Caller`], or AWS's error. This
+//! is the only way to make a `Caller` in the API, so a handler cannot run on an
+//! unauthenticated request.
+
+use keyward_core::Error;
+use keyward_core::caller::{Caller, Principal};
+use keyward_core::crypto::Secret;
+use keyward_core::ids;
+use keyward_core::model::KeyStatus;
+use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
+
+use crate::actions::ResourceKind;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::server::{AppState, Incoming, Mode};
+
+/// Verifies the request's signature and names its principal.
+pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> Result<Caller, ApiError> {
+    let headers: Vec<(&str, &str)> = incoming.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
+    let request = HttpRequest {
+        method: incoming.method.as_str(),
+        raw_path: incoming.uri.path(),
+        raw_query: incoming.uri.query().unwrap_or(""),
+        headers: &headers,
+        body: incoming.body,
+    };
+    let now = state.keyward.now();
+    let options = VerifyOptions { max_clock_skew: state.config.max_clock_skew, ..VerifyOptions::default() };
+    let parsed = keyward_sigv4::parse(&request, now, &options)?;
+    let key_id = parsed.access_key_id();
+    let make_caller = |account_id: String, principal: Principal| Caller {
+        account_id,
+        principal,
+        access_key_id: key_id.to_owned(),
+        partition: ids::partition_for_region(parsed.region()),
+        region: parsed.region().to_owned(),
+        service: parsed.service().to_owned(),
+        source_ip: Some(incoming.peer.ip()),
+        secure_transport: false,
+    };
+
+    let entry = state.keyward.credential(key_id).await?;
+    let Some(entry) = entry else {
+        return match (&state.config.mode, &state.config.dev_root_key) {
+            (Mode::Dev, Some((fixed_id, fixed_secret))) if fixed_id == key_id => {
+                verify_with(state, &parsed, &request, fixed_secret)?;
+                Ok(make_caller(state.config.dev_account_id.clone(), Principal::Root))
+            }
+            // Dev mode without a fixed root key: any unknown key is the default account's root.
+            (Mode::Dev, None) => Ok(make_caller(state.config.dev_account_id.clone(), Principal::Root)),
+            _ => Err(AuthError::invalid_client_token_id().into()),
+        };
+    };
+    if entry.status != KeyStatus::Active || parsed.session_token().is_some() {
+        // Long-term keys never carry a session token; an inactive key is as good as unknown.
+        return Err(AuthError::invalid_client_token_id().into());
+    }
+    let secret = state.keyward.open_secret(&entry)?;
+    verify_with(state, &parsed, &request, &secret)?;
+    state.keyward.record_key_use(&entry, parsed.service(), parsed.region()).await?;
+    Ok(make_caller(entry.account_id.clone(), entry.principal.clone()))
+}
+
+fn verify_with(state: &AppState, parsed: &keyward_sigv4::ParsedAuth, request: &HttpRequest<'_>, secret: &Secret) -> Result<(), ApiError> {
+    let key = state.signing_keys.get_or_derive(parsed, secret.expose().as_bytes());
+    keyward_sigv4::verify(parsed, request, &key)?;
+    Ok(())
+}
+
+/// The resource an action acts on, as AWS names it for authorization.
+pub(crate) async fn resource_arn(state: &AppState, caller: &Caller, kind: ResourceKind, params: &Params) -> Result<String, ApiError> {
+    let user_arn = |path: &str, name: &str| caller.arn_for("iam", &format!("user{path}{name}"));
+    Ok(match kind {
+        ResourceKind::Any => "*".to_owned(),
+        ResourceKind::NewUser => user_arn(params.get("Path").unwrap_or("/"), params.get("UserName").unwrap_or("")),
+        ResourceKind::Users => user_arn(params.get("PathPrefix").unwrap_or("/"), ""),
+        ResourceKind::User | ResourceKind::UserOrSelf => match params.get("UserName") {
+            Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
+                Some(u) => u.arn(caller.partition),
+                None => user_arn("/", name),
+            },
+            None if kind == ResourceKind::UserOrSelf => caller.arn(),
+            None => user_arn("/", ""),
+        },
+    })
+}
+
+/// Creates dev mode's default account when it does not exist yet.
+pub(crate) async fn ensure_dev_account(state: &AppState) -> Result<(), Error> {
+    if state.config.mode != Mode::Dev {
+        return Ok(());
+    }
+    let id = &state.config.dev_account_id;
+    if state.keyward.store().account(id).await?.is_some() {
+        return Ok(());
+    }
+    // Nobody knows this password: the dev account's root signs in with keys only.
+    let mut raw = [0u8; 24];
+    state.keyward.rng().fill(&mut raw);
+    let password = Secret::new(format!("Dev-{}-1a", raw.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    state.keyward.create_account(&format!("root@{id}.dev.keyward.invalid"), &password, None, Some(id)).await.map(|_| ())
+}

@@ -1,0 +1,225 @@
+//! HTTP routing and the walk of one request: decode, authenticate, authorize,
+//! run the action, encode the answer or AWS's error envelope.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use keyward_core::caller::Caller;
+use keyward_core::crypto::Secret;
+use keyward_core::service::Keyward;
+use keyward_sigv4::SigningKeyCache;
+
+use crate::actions::{self, ActionDef, Service};
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::xml;
+
+/// How strictly requests are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every request signed by a known, active key; policies enforced.
+    Strict,
+    /// For local testing: unknown keys act as the default account's root.
+    Dev,
+}
+
+/// What happens to a policy denial (dev mode may relax it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enforcement {
+    Enforce,
+    /// Allow, but log the would-be denial with its reason.
+    Audit,
+    Off,
+}
+
+/// The API's settings.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub mode: Mode,
+    pub enforcement: Enforcement,
+    /// The account that unknown keys act as in dev mode.
+    pub dev_account_id: String,
+    /// In dev mode: the one fixed root key accepted besides stored keys.
+    pub dev_root_key: Option<(String, Secret)>,
+    /// `None` turns the clock-skew check off.
+    pub max_clock_skew: Option<std::time::Duration>,
+}
+
+/// Everything a request needs, shared by all requests.
+#[derive(Debug)]
+pub struct AppState {
+    pub keyward: Keyward,
+    pub config: ApiConfig,
+    pub signing_keys: SigningKeyCache,
+}
+
+impl AppState {
+    pub fn new(keyward: Keyward, config: ApiConfig) -> Self {
+        Self { keyward, config, signing_keys: SigningKeyCache::new(10_000) }
+    }
+}
+
+/// The HTTP routes: the AWS Query endpoint on `/` and the service endpoints.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", post(query_endpoint).get(query_endpoint))
+        .route("/healthz", get(health))
+        .route("/moto-api/reset", post(reset))
+        .route("/_keyward/reset", post(reset))
+        .with_state(state)
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let mode = match state.config.mode {
+        Mode::Strict => "strict",
+        Mode::Dev => "dev",
+    };
+    let enforcement = match state.config.enforcement {
+        Enforcement::Enforce => "enforce",
+        Enforcement::Audit => "audit",
+        Enforcement::Off => "off",
+    };
+    axum::Json(serde_json::json!({ "status": "ok", "mode": mode, "enforcement": enforcement })).into_response()
+}
+
+/// Dev mode's state reset; refused in strict mode.
+async fn reset(State(state): State<Arc<AppState>>) -> Response {
+    if state.config.mode != Mode::Dev {
+        return (StatusCode::NOT_FOUND, "state reset is only available in dev mode\n").into_response();
+    }
+    let result = async {
+        state.keyward.reset().await?;
+        state.signing_keys.clear();
+        crate::auth::ensure_dev_account(&state).await
+    }
+    .await;
+    match result {
+        Ok(()) => axum::Json(serde_json::json!({ "status": "reset" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "state reset failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "reset failed\n").into_response()
+        }
+    }
+}
+
+/// The one request as it arrived.
+pub(crate) struct Incoming<'a> {
+    pub method: &'a Method,
+    pub uri: &'a Uri,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub peer: SocketAddr,
+}
+
+async fn query_endpoint(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let request_id = keyward_core::ids::new_request_id(state.keyward.rng());
+    let incoming = Incoming { method: &method, uri: &uri, headers: &headers, body: &body, peer };
+    let mut params = Params::from_form(uri.query().unwrap_or("").as_bytes());
+    if method == Method::POST {
+        params.extend(Params::from_form(&body));
+    }
+    let action_name = params.get("Action").map(str::to_owned);
+    let service = action_name.as_deref().and_then(|a| actions::find(a).map(|d| d.service).or_else(|| actions::service_of_unknown(a))).unwrap_or(Service::Iam);
+    let outcome = handle(&state, &incoming, action_name.as_deref(), params).await;
+    match outcome {
+        Ok((def, result)) => success(def, result, &request_id, state.keyward.now()),
+        Err(e) => failure(service, &e, &request_id, state.keyward.now()),
+    }
+}
+
+async fn handle(state: &Arc<AppState>, incoming: &Incoming<'_>, action: Option<&str>, params: Params) -> Result<(&'static ActionDef, Option<xml::Xml>), ApiError> {
+    if action.is_some_and(|a| actions::UNSIGNED_ACTIONS.contains(&a)) {
+        return Err(not_served(action.unwrap_or_default()));
+    }
+    let caller = crate::auth::authenticate(state, incoming).await?;
+    let action = action.ok_or_else(ApiError::missing_action)?;
+    let def = actions::find(action).ok_or_else(|| match actions::service_of_unknown(action) {
+        Some(_) => not_served(action),
+        None => ApiError::invalid_action(action, params.get("Version").unwrap_or(Service::Iam.version())),
+    })?;
+    authorize(state, &caller, def, &params).await?;
+    let result = (def.handler)(Arc::clone(state), caller, params).await?;
+    Ok((def, result))
+}
+
+/// An AWS action that exists but that keyward does not serve yet.
+fn not_served(action: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "InvalidAction", format!("The action {action} is not yet supported by keyward."))
+}
+
+async fn authorize(state: &AppState, caller: &Caller, def: &ActionDef, params: &Params) -> Result<(), ApiError> {
+    if def.root_only && !caller.is_root() {
+        return Err(ApiError::access_denied(format!(
+            "User: {} is not authorized to perform: {} because this task requires the root user's credentials",
+            caller.arn(),
+            def.iam_action.unwrap_or(def.name)
+        )));
+    }
+    let Some(iam_action) = def.iam_action else { return Ok(()) };
+    if caller.is_root() {
+        return Ok(());
+    }
+    let resource = crate::auth::resource_arn(state, caller, def.resource, params).await?;
+    match state.keyward.authorize(caller, iam_action, &resource).await {
+        Ok(()) => Ok(()),
+        Err(denied) => match state.config.enforcement {
+            Enforcement::Enforce => Err(denied.into()),
+            Enforcement::Audit => {
+                tracing::warn!(caller = %caller.arn(), action = iam_action, %resource, reason = %denied, "policy would deny (audit mode: allowed)");
+                Ok(())
+            }
+            Enforcement::Off => Ok(()),
+        },
+    }
+}
+
+fn common_headers(resp: &mut Response, request_id: &str, now: time::OffsetDateTime) {
+    let h = resp.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    // SDKs correct their clock skew from this header.
+    let date = now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default().replace("+0000", "GMT");
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        h.insert("date", v);
+    }
+}
+
+fn success(def: &ActionDef, result: Option<xml::Xml>, request_id: &str, now: time::OffsetDateTime) -> Response {
+    let name = def.name;
+    let ns = def.service.namespace();
+    let inner = match result {
+        Some(x) => format!("<{name}Result>{}</{name}Result>", x.as_str()),
+        None => String::new(),
+    };
+    let body = format!("<{name}Response xmlns=\"{ns}\">{inner}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>");
+    let mut resp = Response::new(Body::from(body));
+    common_headers(&mut resp, request_id, now);
+    resp
+}
+
+fn failure(service: Service, e: &ApiError, request_id: &str, now: time::OffsetDateTime) -> Response {
+    let body = format!(
+        "<ErrorResponse xmlns=\"{}\"><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+        service.namespace(),
+        e.fault_type(),
+        e.code,
+        xml::escape(&e.message)
+    );
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = e.status;
+    common_headers(&mut resp, request_id, now);
+    resp
+}
+
+/// Start-up work before serving: dev mode's default account.
+pub async fn prepare(state: &AppState) -> Result<(), keyward_core::Error> {
+    crate::auth::ensure_dev_account(state).await
+}

@@ -1,0 +1,118 @@
+//! A small XML writer for AWS Query responses: elements in the order written,
+//! text escaped, no attributes but the envelope's namespace.
+
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Builds the inside of a `<…Result>` element.
+#[derive(Debug, Default)]
+pub struct Xml(String);
+
+impl Xml {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `<tag>escaped text</tag>`.
+    pub fn text(&mut self, tag: &str, value: &str) -> &mut Self {
+        let _ = write!(self.0, "<{tag}>");
+        escape_into(&mut self.0, value);
+        let _ = write!(self.0, "</{tag}>");
+        self
+    }
+
+    /// `<tag>text</tag>` when the value is present; nothing otherwise.
+    pub fn opt_text(&mut self, tag: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.text(tag, v);
+        }
+        self
+    }
+
+    pub fn bool(&mut self, tag: &str, value: bool) -> &mut Self {
+        self.text(tag, if value { "true" } else { "false" })
+    }
+
+    pub fn num(&mut self, tag: &str, value: i64) -> &mut Self {
+        let _ = write!(self.0, "<{tag}>{value}</{tag}>");
+        self
+    }
+
+    /// An ISO-8601 UTC timestamp with seconds, as IAM writes them.
+    pub fn date(&mut self, tag: &str, value: OffsetDateTime) -> &mut Self {
+        self.text(tag, &iso8601(value))
+    }
+
+    /// `<tag>…</tag>` around what `inner` writes.
+    pub fn node(&mut self, tag: &str, inner: impl FnOnce(&mut Self)) -> &mut Self {
+        let _ = write!(self.0, "<{tag}>");
+        inner(self);
+        let _ = write!(self.0, "</{tag}>");
+        self
+    }
+
+    /// `<tag><member>…</member>…</tag>`: the Query protocol's list shape.
+    pub fn list<T>(&mut self, tag: &str, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut Self, T)) -> &mut Self {
+        self.node(tag, |x| {
+            for item in items {
+                x.node("member", |m| each(m, item));
+            }
+        })
+    }
+}
+
+/// `2024-01-01T00:00:00Z`.
+pub fn iso8601(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+pub fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_members_and_escapes() {
+        let mut x = Xml::new();
+        x.list("Users", ["a<b", "c"], |m, n| {
+            m.text("UserName", n);
+        });
+        assert_eq!(x.as_str(), "<Users><member><UserName>a&lt;b</UserName></member><member><UserName>c</UserName></member></Users>");
+    }
+
+    #[test]
+    fn dates_are_second_precision_utc() {
+        let t = time::macros::datetime!(2024-01-02 03:04:05.678 UTC);
+        assert_eq!(iso8601(t), "2024-01-02T03:04:05Z");
+    }
+}

@@ -1,0 +1,219 @@
+//! The command line. The commands and flags here are a stable contract.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use keyward_core::crypto::Secret;
+use keyward_core::service::Keyward;
+
+use crate::wiring;
+
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about = "A self-hosted identity and access service that speaks AWS IAM and STS")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// The root user's credentials.
+    #[command(subcommand)]
+    Root(RootCommand),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory for the embedded SQLite database and the key-encryption key.
+    #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "keyward-data")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://…) to use instead of the embedded SQLite.
+    #[arg(long, env = "KEYWARD_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The key-encryption key file (default: <data-dir>/kek.key). Replicas sharing a database must share it.
+    #[arg(long, env = "KEYWARD_KEK_FILE")]
+    pub kek_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Strict,
+    Dev,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnforcementArg {
+    Enforce,
+    Audit,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// strict: every request signed by a known key; dev: unknown keys act as the default account's root.
+    #[arg(long, env = "KEYWARD_MODE", value_enum, default_value = "strict")]
+    pub mode: ModeArg,
+    /// Dev mode: what happens to a policy denial. Strict mode always enforces.
+    #[arg(long, env = "KEYWARD_ENFORCEMENT", value_enum, default_value = "enforce")]
+    pub enforcement: EnforcementArg,
+    /// Dev mode: the default account's id.
+    #[arg(long, env = "KEYWARD_DEV_ACCOUNT_ID", default_value = "123456789012")]
+    pub dev_account_id: String,
+    /// Dev mode: accept only this fixed root key (ID:SECRET) besides stored keys.
+    #[arg(long, env = "KEYWARD_ROOT_ACCESS_KEY")]
+    pub root_access_key: Option<String>,
+    /// Largest accepted difference between the request's time and ours; 0 turns the check off.
+    #[arg(long, env = "KEYWARD_MAX_CLOCK_SKEW", default_value_t = 900)]
+    pub max_clock_skew: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account and its root user; optionally a first IAM admin user.
+    Create {
+        /// The root user's email address (its sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Read the root password from standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+        /// An account alias.
+        #[arg(long)]
+        alias: Option<String>,
+        /// Also create this IAM user with AdministratorAccess and an access key (recommended over root keys).
+        #[arg(long)]
+        admin_user: Option<String>,
+        /// A specific 12-digit account id (default: random).
+        #[arg(long)]
+        account_id: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RootCommand {
+    /// Create an access key for the root user (discouraged: prefer an IAM user).
+    CreateAccessKey {
+        /// The root user's email address.
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+        /// Also write the key to this file in the console's rootkey.csv format.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => wiring::serve(args).await,
+        Command::Account(AccountCommand::Create { email, password_stdin, alias, admin_user, account_id, store, output }) => {
+            wiring::init_logging(false);
+            let password = read_password(password_stdin, "Root password: ")?;
+            let keyward = wiring::open(&store).await?;
+            account_create(&keyward, &email, &password, alias.as_deref(), admin_user.as_deref(), account_id.as_deref(), output).await
+        }
+        Command::Root(RootCommand::CreateAccessKey { email, password_stdin, csv, store, output }) => {
+            wiring::init_logging(false);
+            let password = read_password(password_stdin, "Root password: ")?;
+            let keyward = wiring::open(&store).await?;
+            root_create_access_key(&keyward, &email, &password, csv, output).await
+        }
+    }
+}
+
+fn read_password(from_stdin: bool, prompt: &str) -> Result<Secret, String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let line = s.lines().next().unwrap_or("").to_owned();
+        return Ok(Secret::new(line));
+    }
+    rpassword::prompt_password(prompt).map(Secret::new).map_err(|e| format!("cannot read the password: {e}"))
+}
+
+async fn account_create(keyward: &Keyward, email: &str, password: &Secret, alias: Option<&str>, admin_user: Option<&str>, account_id: Option<&str>, output: Output) -> Result<(), String> {
+    let account = keyward.create_account(email, password, alias, account_id).await.map_err(|e| e.to_string())?;
+    let mut json = serde_json::json!({ "AccountId": account.account_id, "Email": account.email });
+    if let Some(a) = &account.alias {
+        json["AccountAlias"] = a.clone().into();
+    }
+    let mut admin_text = String::new();
+    if let Some(name) = admin_user {
+        let root = keyward.root_caller(&account.account_id);
+        let user = keyward.create_user(&root, name, None, Vec::new()).await.map_err(|e| e.to_string())?;
+        keyward.attach_user_policy(&root, &user.name, "arn:aws:iam::aws:policy/AdministratorAccess").await.map_err(|e| e.to_string())?;
+        let key = keyward.create_access_key(&root, Some(&user.name)).await.map_err(|e| e.to_string())?;
+        json["UserName"] = user.name.clone().into();
+        json["UserArn"] = user.arn("aws").into();
+        json["AccessKeyId"] = key.key.access_key_id.clone().into();
+        json["SecretAccessKey"] = key.secret.expose().into();
+        admin_text = format!(
+            "\nIAM user {} (AdministratorAccess) with access key:\n  AccessKeyId:     {}\n  SecretAccessKey: {}\nThe secret is shown this once; store it now. Use this user, not the root user, for everyday work.\n",
+            user.name,
+            key.key.access_key_id,
+            key.secret.expose()
+        );
+    }
+    match output {
+        Output::Json => println!("{json}"),
+        Output::Text => println!("Created account {} for {}.{admin_text}", account.account_id, account.email),
+    }
+    Ok(())
+}
+
+async fn root_create_access_key(keyward: &Keyward, email: &str, password: &Secret, csv: Option<PathBuf>, output: Output) -> Result<(), String> {
+    let account = keyward.root_sign_in(email, password).await.map_err(|e| e.to_string())?;
+    let root = keyward.root_caller(&account.account_id);
+    let key = keyward.create_access_key(&root, None).await.map_err(|e| e.to_string())?;
+    eprintln!(
+        "WARNING: root user access keys are not recommended. Anyone with this key has unrestricted access to the account. Prefer an IAM user with least privilege (keyward account create --admin-user, or iam create-user)."
+    );
+    if let Some(path) = csv {
+        write_rootkey_csv(&path, &key.key.access_key_id, key.secret.expose())?;
+        eprintln!("Wrote {} (rootkey.csv format). Keep it safe; the secret cannot be shown again.", path.display());
+    }
+    match output {
+        Output::Json => println!("{}", serde_json::json!({ "AccountId": account.account_id, "AccessKeyId": key.key.access_key_id, "SecretAccessKey": key.secret.expose() })),
+        Output::Text => println!("AccessKeyId:     {}\nSecretAccessKey: {}\nThe secret is shown this once.", key.key.access_key_id, key.secret.expose()),
+    }
+    Ok(())
+}
+
+/// The console's download: a header row and one data row, readable only by its owner.
+fn write_rootkey_csv(path: &std::path::Path, id: &str, secret: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    write!(f, "Access key ID,Secret access key\r\n{id},{secret}\r\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,46 @@
+//! Integration tests: the real binary, driven by aws-sdk-rust, on both stores.
+//! Every case runs once on SQLite and once on PostgreSQL.
+
+mod harness;
+mod iam_users;
+mod keys;
+mod sts_and_auth;
+
+/// Declares each case once per backend: `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($case:path => $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(store) = crate::harness::fresh_store(crate::harness::Backend::Sqlite).await {
+                        $case(store, crate::harness::Backend::Sqlite).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(store) = crate::harness::fresh_store(crate::harness::Backend::Postgres).await {
+                        $case(store, crate::harness::Backend::Postgres).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends! {
+    crate::iam_users::user_lifecycle => user_lifecycle,
+    crate::iam_users::list_users_paginates_and_filters => list_users_paginates_and_filters,
+    crate::iam_users::bad_input_changes_nothing => bad_input_changes_nothing,
+    crate::iam_users::delete_conflicts_while_keys_or_policies_remain => delete_conflicts_while_keys_or_policies_remain,
+    crate::keys::access_key_lifecycle => access_key_lifecycle,
+    crate::keys::root_access_keys => root_access_keys,
+    crate::keys::key_made_by_cli_while_serving_works_at_once => key_made_by_cli_while_serving_works_at_once,
+    crate::sts_and_auth::caller_identity => caller_identity,
+    crate::sts_and_auth::user_without_policy_is_denied => user_without_policy_is_denied,
+    crate::sts_and_auth::secrets_are_not_stored_in_clear => secrets_are_not_stored_in_clear,
+}
