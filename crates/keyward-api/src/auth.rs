@@ -25,16 +25,17 @@ pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> R
         body: incoming.body,
     };
     let now = state.keyward.now();
-    let options = VerifyOptions { max_clock_skew: state.config.max_clock_skew, ..VerifyOptions::default() };
+    let options = VerifyOptions::default().with_services(["iam", "sts"]).with_max_clock_skew(state.config.max_clock_skew);
     let parsed = keyward_sigv4::parse(&request, now, &options)?;
+    let scope = parsed.scope();
     let key_id = parsed.access_key_id();
     let make_caller = |account_id: String, principal: Principal| Caller {
         account_id,
         principal,
         access_key_id: key_id.to_owned(),
-        partition: ids::partition_for_region(parsed.region()),
-        region: parsed.region().to_owned(),
-        service: parsed.service().to_owned(),
+        partition: ids::partition_for_region(scope.region()),
+        region: scope.region().to_owned(),
+        service: scope.service().to_owned(),
         source_ip: Some(incoming.peer.ip()),
         secure_transport: false,
     };
@@ -43,7 +44,8 @@ pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> R
     let Some(entry) = entry else {
         return match (&state.config.mode, &state.config.dev_root_key) {
             (Mode::Dev, Some((fixed_id, fixed_secret))) if fixed_id == key_id => {
-                verify_with(state, &parsed, &request, fixed_secret)?;
+                let key = state.signing_keys.get_or_derive(key_id, scope, fixed_secret);
+                keyward_sigv4::verify(&parsed, &request, &key)?;
                 Ok(make_caller(state.config.dev_account_id.clone(), Principal::Root))
             }
             // Dev mode without a fixed root key: any unknown key is the default account's root.
@@ -55,16 +57,11 @@ pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> R
         // Long-term keys never carry a session token; an inactive key is as good as unknown.
         return Err(AuthError::invalid_client_token_id().into());
     }
-    let secret = state.keyward.open_secret(&entry)?;
-    verify_with(state, &parsed, &request, &secret)?;
-    state.keyward.record_key_use(&entry, parsed.service(), parsed.region()).await?;
+    // The secret is decrypted only when the signing key is not cached yet.
+    let key = state.signing_keys.get_or_try_derive(key_id, scope, || state.keyward.open_secret(&entry))?;
+    keyward_sigv4::verify(&parsed, &request, &key)?;
+    state.keyward.record_key_use(&entry, scope.service(), scope.region()).await?;
     Ok(make_caller(entry.account_id.clone(), entry.principal.clone()))
-}
-
-fn verify_with(state: &AppState, parsed: &keyward_sigv4::ParsedAuth, request: &HttpRequest<'_>, secret: &Secret) -> Result<(), ApiError> {
-    let key = state.signing_keys.get_or_derive(parsed, secret.expose().as_bytes());
-    keyward_sigv4::verify(parsed, request, &key)?;
-    Ok(())
 }
 
 /// The resource an action acts on, as AWS names it for authorization.
