@@ -192,7 +192,8 @@ impl Server {
 /// The AWS error code and message of a failed SDK call.
 pub fn error_of<E, R>(e: &aws_sdk_iam::error::SdkError<E, R>) -> (String, String)
 where
-    E: aws_sdk_iam::error::ProvideErrorMetadata,
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
 {
     match e {
         aws_sdk_iam::error::SdkError::ServiceError(s) => (s.err().code().unwrap_or("").to_owned(), s.err().message().unwrap_or("").to_owned()),
