@@ -93,7 +93,7 @@ pub fn request_context(caller: &Caller, action: &str, resource: &str, now: Offse
     let arn = caller.arn();
     let principal = RequestPrincipal::from_arn(&arn);
     let mut ctx = RequestContext::with_principal(principal, action, resource)
-        .with("aws:PrincipalArn", ContextValue::Arn(arn.clone()))
+        .with("aws:PrincipalArn", ContextValue::Arn(arn))
         .with("aws:PrincipalAccount", caller.account_id.as_str())
         .with("aws:userid", caller.user_id())
         .with("aws:SecureTransport", caller.secure_transport)

@@ -99,7 +99,7 @@ impl Keyward {
         &self.quotas
     }
 
-    fn audit(&self, account_id: &str, actor: &str, action: &str, resource: &str, detail: serde_json::Value) -> AuditEvent {
+    fn audit(&self, account_id: &str, actor: &str, action: &str, resource: &str, detail: &serde_json::Value) -> AuditEvent {
         AuditEvent {
             at: self.clock.now(),
             account_id: account_id.to_owned(),
@@ -110,7 +110,7 @@ impl Keyward {
         }
     }
 
-    fn caller_audit(&self, caller: &Caller, action: &str, resource: &str, detail: serde_json::Value) -> AuditEvent {
+    fn caller_audit(&self, caller: &Caller, action: &str, resource: &str, detail: &serde_json::Value) -> AuditEvent {
         self.audit(&caller.account_id, &caller.arn(), action, resource, detail)
     }
 
@@ -138,7 +138,7 @@ impl Keyward {
             root_password_hash: password::hash(password, self.rng()),
             created: self.clock.now(),
         };
-        let audit = self.audit(&account_id, CLI_ACTOR, "keyward:CreateAccount", &format!("arn:aws:iam::{account_id}:root"), serde_json::json!({ "email": email, "alias": alias }));
+        let audit = self.audit(&account_id, CLI_ACTOR, "keyward:CreateAccount", &format!("arn:aws:iam::{account_id}:root"), &serde_json::json!({ "email": email, "alias": alias }));
         self.store.create_account(&account, &audit).await?;
         Ok(account)
     }
@@ -195,7 +195,7 @@ impl Keyward {
             permissions_boundary: None,
             tags,
         };
-        let audit = self.caller_audit(caller, "iam:CreateUser", &user.arn(caller.partition), serde_json::json!({ "userName": name, "path": path }));
+        let audit = self.caller_audit(caller, "iam:CreateUser", &user.arn(caller.partition), &serde_json::json!({ "userName": name, "path": path }));
         self.store.create_user(&user, &audit).await?;
         Ok(user)
     }
@@ -229,7 +229,7 @@ impl Keyward {
         v.finish()?;
         let user = self.user(&caller.account_id, name).await?;
         let update = UserUpdate { new_name: new_name.map(str::to_owned), new_path: new_path.map(str::to_owned) };
-        let audit = self.caller_audit(caller, "iam:UpdateUser", &user.arn(caller.partition), serde_json::json!({ "userName": name, "newUserName": new_name, "newPath": new_path }));
+        let audit = self.caller_audit(caller, "iam:UpdateUser", &user.arn(caller.partition), &serde_json::json!({ "userName": name, "newUserName": new_name, "newPath": new_path }));
         let updated = self.store.update_user(&caller.account_id, name, &update, &audit).await?;
         // The cached entries carry the old name and path in the caller's ARN.
         self.index.remove_user(&updated.user_id);
@@ -241,7 +241,7 @@ impl Keyward {
         v.name("userName", name, 128);
         v.finish()?;
         let user = self.user(&caller.account_id, name).await?;
-        let audit = self.caller_audit(caller, "iam:DeleteUser", &user.arn(caller.partition), serde_json::json!({ "userName": name }));
+        let audit = self.caller_audit(caller, "iam:DeleteUser", &user.arn(caller.partition), &serde_json::json!({ "userName": name }));
         let deleted = self.store.delete_user(&caller.account_id, name, &audit).await?;
         self.index.remove_user(&deleted.user_id);
         self.policies.forget(&deleted.user_id);
@@ -262,7 +262,7 @@ impl Keyward {
             return Err(Error::LimitExceeded(format!("The number of tags has reached the maximum limit of {}.", self.quotas.tags_per_resource)));
         }
         let keys: Vec<&str> = merged.iter().map(|t| t.key.as_str()).collect();
-        let audit = self.caller_audit(caller, "iam:TagUser", &user.arn(caller.partition), serde_json::json!({ "userName": name, "tagKeys": keys }));
+        let audit = self.caller_audit(caller, "iam:TagUser", &user.arn(caller.partition), &serde_json::json!({ "userName": name, "tagKeys": keys }));
         self.store.set_user_tags(&caller.account_id, &user.name, &merged, &audit).await
     }
 
@@ -274,7 +274,7 @@ impl Keyward {
         v.finish()?;
         let user = self.user(&caller.account_id, name).await?;
         let kept: Vec<Tag> = user.tags.iter().filter(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key))).cloned().collect();
-        let audit = self.caller_audit(caller, "iam:UntagUser", &user.arn(caller.partition), serde_json::json!({ "userName": name, "tagKeys": keys }));
+        let audit = self.caller_audit(caller, "iam:UntagUser", &user.arn(caller.partition), &serde_json::json!({ "userName": name, "tagKeys": keys }));
         self.store.set_user_tags(&caller.account_id, &user.name, &kept, &audit).await
     }
 
@@ -336,7 +336,7 @@ impl Keyward {
             last_used: None,
         };
         let resource = user.as_ref().map_or_else(|| caller.arn_for("iam", "root"), |u| u.arn(caller.partition));
-        let audit = self.caller_audit(caller, "iam:CreateAccessKey", &resource, serde_json::json!({ "accessKeyId": key.access_key_id }));
+        let audit = self.caller_audit(caller, "iam:CreateAccessKey", &resource, &serde_json::json!({ "accessKeyId": key.access_key_id }));
         let quota = self.quotas.access_keys_per_user;
         self.store.create_access_key(&key, quota, &audit).await.map_err(|e| match e {
             Error::LimitExceeded(_) => Error::LimitExceeded(format!("Cannot exceed quota for AccessKeysPerUser: {quota}")),
@@ -359,7 +359,7 @@ impl Keyward {
         v.finish()?;
         let status = KeyStatus::parse(status).ok_or_else(|| Error::InvalidInput(format!("Status {status} is not valid for an access key.")))?;
         let (owner, _) = self.key_owner(caller, user_name).await?;
-        let audit = self.caller_audit(caller, "iam:UpdateAccessKey", &caller.arn(), serde_json::json!({ "accessKeyId": access_key_id, "status": status.as_str() }));
+        let audit = self.caller_audit(caller, "iam:UpdateAccessKey", &caller.arn(), &serde_json::json!({ "accessKeyId": access_key_id, "status": status.as_str() }));
         if !self.store.set_access_key_status(&caller.account_id, &owner, access_key_id, status, &audit).await? {
             return Err(Error::no_such_access_key(access_key_id));
         }
@@ -372,7 +372,7 @@ impl Keyward {
         v.text("accessKeyId", access_key_id, 16, 128, Some((r"[\w]+", validate::is_access_key_id)));
         v.finish()?;
         let (owner, _) = self.key_owner(caller, user_name).await?;
-        let audit = self.caller_audit(caller, "iam:DeleteAccessKey", &caller.arn(), serde_json::json!({ "accessKeyId": access_key_id }));
+        let audit = self.caller_audit(caller, "iam:DeleteAccessKey", &caller.arn(), &serde_json::json!({ "accessKeyId": access_key_id }));
         if !self.store.delete_access_key(&caller.account_id, &owner, access_key_id, &audit).await? {
             return Err(Error::no_such_access_key(access_key_id));
         }
@@ -448,7 +448,7 @@ impl Keyward {
         let user = self.user(&caller.account_id, user_name).await?;
         let (managed, _) = self.catalog.get(policy_arn).ok_or_else(|| Error::NoSuchEntity(format!("Policy {policy_arn} does not exist or is not attachable.")))?;
         let policy = AttachedPolicy { policy_name: managed.name.to_owned(), policy_arn: managed.arn.to_owned() };
-        let audit = self.caller_audit(caller, "iam:AttachUserPolicy", &user.arn(caller.partition), serde_json::json!({ "userName": user.name, "policyArn": policy_arn }));
+        let audit = self.caller_audit(caller, "iam:AttachUserPolicy", &user.arn(caller.partition), &serde_json::json!({ "userName": user.name, "policyArn": policy_arn }));
         let quota = self.quotas.attached_policies_per_user;
         self.store.attach_user_policy(&caller.account_id, &user.user_id, &policy, quota, &audit).await?;
         self.policies.forget(&user.user_id);
@@ -462,7 +462,7 @@ impl Keyward {
         v.finish()?;
         authz::check_arn(policy_arn)?;
         let user = self.user(&caller.account_id, user_name).await?;
-        let audit = self.caller_audit(caller, "iam:DetachUserPolicy", &user.arn(caller.partition), serde_json::json!({ "userName": user.name, "policyArn": policy_arn }));
+        let audit = self.caller_audit(caller, "iam:DetachUserPolicy", &user.arn(caller.partition), &serde_json::json!({ "userName": user.name, "policyArn": policy_arn }));
         if !self.store.detach_user_policy(&caller.account_id, &user.user_id, policy_arn, &audit).await? {
             return Err(Error::NoSuchEntity(format!("Policy {policy_arn} was not found.")));
         }

@@ -8,6 +8,9 @@ pub const NAME_PATTERN: &str = r"[\w+=,.@-]+";
 /// The model pattern for paths.
 pub const PATH_PATTERN: &str = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)";
 
+/// A model pattern's text and the check that implements it.
+pub type Pattern<'a> = (&'a str, fn(&str) -> bool);
+
 /// Collects constraint violations; `finish` turns them into one error.
 #[derive(Debug, Default)]
 pub struct Violations(Vec<String>);
@@ -26,17 +29,18 @@ impl Violations {
     }
 
     /// Checks length (in characters) and, for non-empty values, a character rule.
-    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize, pattern: Option<(&str, fn(&str) -> bool)>) {
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize, pattern: Option<Pattern<'_>>) {
         let len = value.chars().count();
         if len < min {
             self.push(Some(value), field, &format!("Member must have length greater than or equal to {min}"));
         } else if len > max {
             self.push(Some(value), field, &format!("Member must have length less than or equal to {max}"));
         }
-        if let Some((pattern, ok)) = pattern {
-            if len > 0 && !ok(value) {
-                self.push(Some(value), field, &format!("Member must satisfy regular expression pattern: {pattern}"));
-            }
+        if let Some((pattern, ok)) = pattern
+            && len > 0
+            && !ok(value)
+        {
+            self.push(Some(value), field, &format!("Member must satisfy regular expression pattern: {pattern}"));
         }
     }
 
