@@ -15,8 +15,15 @@ use crate::params::Params;
 use crate::server::{AppState, Incoming, Mode};
 
 /// Verifies the request's signature and names its principal.
-pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> Result<Caller, ApiError> {
-    let headers: Vec<(&str, &str)> = incoming.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
+pub(crate) async fn authenticate(
+    state: &AppState,
+    incoming: &Incoming<'_>,
+) -> Result<Caller, ApiError> {
+    let headers: Vec<(&str, &str)> = incoming
+        .headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
+        .collect();
     let request = HttpRequest {
         method: incoming.method.as_str(),
         raw_path: incoming.uri.path(),
@@ -25,7 +32,9 @@ pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> R
         body: incoming.body,
     };
     let now = state.keyward.now();
-    let options = VerifyOptions::default().with_services(["iam", "sts"]).with_max_clock_skew(state.config.max_clock_skew);
+    let options = VerifyOptions::default()
+        .with_services(["iam", "sts"])
+        .with_max_clock_skew(state.config.max_clock_skew);
     let parsed = keyward_sigv4::parse(&request, now, &options)?;
     let scope = parsed.scope();
     let key_id = parsed.access_key_id();
@@ -44,12 +53,20 @@ pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> R
     let Some(entry) = entry else {
         return match (&state.config.mode, &state.config.dev_root_key) {
             (Mode::Dev, Some((fixed_id, fixed_secret))) if fixed_id == key_id => {
-                let key = state.signing_keys.get_or_derive(key_id, scope, fixed_secret);
+                let key = state
+                    .signing_keys
+                    .get_or_derive(key_id, scope, fixed_secret);
                 keyward_sigv4::verify(&parsed, &request, &key)?;
-                Ok(make_caller(state.config.dev_account_id.clone(), Principal::Root))
+                Ok(make_caller(
+                    state.config.dev_account_id.clone(),
+                    Principal::Root,
+                ))
             }
             // Dev mode without a fixed root key: any unknown key is the default account's root.
-            (Mode::Dev, None) => Ok(make_caller(state.config.dev_account_id.clone(), Principal::Root)),
+            (Mode::Dev, None) => Ok(make_caller(
+                state.config.dev_account_id.clone(),
+                Principal::Root,
+            )),
             _ => Err(AuthError::invalid_client_token_id().into()),
         };
     };
@@ -58,18 +75,34 @@ pub(crate) async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> R
         return Err(AuthError::invalid_client_token_id().into());
     }
     // The secret is decrypted only when the signing key is not cached yet.
-    let key = state.signing_keys.get_or_try_derive(key_id, scope, || state.keyward.open_secret(&entry))?;
+    let key = state
+        .signing_keys
+        .get_or_try_derive(key_id, scope, || state.keyward.open_secret(&entry))?;
     keyward_sigv4::verify(&parsed, &request, &key)?;
-    state.keyward.record_key_use(&entry, scope.service(), scope.region()).await?;
-    Ok(make_caller(entry.account_id.clone(), entry.principal.clone()))
+    state
+        .keyward
+        .record_key_use(&entry, scope.service(), scope.region())
+        .await?;
+    Ok(make_caller(
+        entry.account_id.clone(),
+        entry.principal.clone(),
+    ))
 }
 
 /// The resource an action acts on, as AWS names it for authorization.
-pub(crate) async fn resource_arn(state: &AppState, caller: &Caller, kind: ResourceKind, params: &Params) -> Result<String, ApiError> {
+pub(crate) async fn resource_arn(
+    state: &AppState,
+    caller: &Caller,
+    kind: ResourceKind,
+    params: &Params,
+) -> Result<String, ApiError> {
     let user_arn = |path: &str, name: &str| caller.arn_for("iam", &format!("user{path}{name}"));
     Ok(match kind {
         ResourceKind::Any => "*".to_owned(),
-        ResourceKind::NewUser => user_arn(params.get("Path").unwrap_or("/"), params.get("UserName").unwrap_or("")),
+        ResourceKind::NewUser => user_arn(
+            params.get("Path").unwrap_or("/"),
+            params.get("UserName").unwrap_or(""),
+        ),
         ResourceKind::Users => user_arn(params.get("PathPrefix").unwrap_or("/"), ""),
         ResourceKind::User | ResourceKind::UserOrSelf => match params.get("UserName") {
             Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
@@ -94,6 +127,18 @@ pub(crate) async fn ensure_dev_account(state: &AppState) -> Result<(), Error> {
     // Nobody knows this password: the dev account's root signs in with keys only.
     let mut raw = [0u8; 24];
     state.keyward.rng().fill(&mut raw);
-    let password = Secret::new(format!("Dev-{}-1a", raw.iter().map(|b| format!("{b:02x}")).collect::<String>()));
-    state.keyward.create_account(&format!("root@{id}.dev.keyward.invalid"), &password, None, Some(id)).await.map(|_| ())
+    let password = Secret::new(format!(
+        "Dev-{}-1a",
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    state
+        .keyward
+        .create_account(
+            &format!("root@{id}.dev.keyward.invalid"),
+            &password,
+            None,
+            Some(id),
+        )
+        .await
+        .map(|_| ())
 }

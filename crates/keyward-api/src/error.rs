@@ -14,16 +14,28 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// `Sender` for client errors, `Receiver` for server faults.
     pub fn fault_type(&self) -> &'static str {
-        if self.status.is_server_error() { "Receiver" } else { "Sender" }
+        if self.status.is_server_error() {
+            "Receiver"
+        } else {
+            "Sender"
+        }
     }
 
     pub fn invalid_action(action: &str, version: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "InvalidAction", format!("Could not find operation {action} for version {version}"))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidAction",
+            format!("Could not find operation {action} for version {version}"),
+        )
     }
 
     pub fn missing_action() -> Self {
@@ -35,7 +47,11 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceFailure", "The request processing has failed because of an unknown error, exception or failure.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
     }
 }
 

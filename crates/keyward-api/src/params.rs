@@ -11,7 +11,11 @@ pub struct Params(Vec<(String, String)>);
 impl Params {
     /// Decodes `application/x-www-form-urlencoded` text (`+` is a space).
     pub fn from_form(body: &[u8]) -> Self {
-        Self(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        Self(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
     }
 
     pub fn extend(&mut self, other: Self) {
@@ -20,7 +24,10 @@ impl Params {
 
     /// The first value of a parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A required parameter; AWS's wording for a missing one names the
@@ -43,7 +50,11 @@ impl Params {
         let mut items: Vec<(u32, &str)> = self
             .0
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix(&prefix).and_then(|i| i.parse().ok()).map(|i| (i, v.as_str())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&prefix)
+                    .and_then(|i| i.parse().ok())
+                    .map(|i| (i, v.as_str()))
+            })
             .collect();
         items.sort_by_key(|(i, _)| *i);
         items.into_iter().map(|(_, v)| v.to_owned()).collect()
@@ -54,10 +65,17 @@ impl Params {
         let prefix = format!("{name}.member.");
         let mut found: std::collections::BTreeMap<u32, Tag> = std::collections::BTreeMap::new();
         for (k, v) in &self.0 {
-            let Some(rest) = k.strip_prefix(&prefix) else { continue };
-            let Some((i, field)) = rest.split_once('.') else { continue };
+            let Some(rest) = k.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Some((i, field)) = rest.split_once('.') else {
+                continue;
+            };
             let Ok(i) = i.parse() else { continue };
-            let tag = found.entry(i).or_insert_with(|| Tag { key: String::new(), value: String::new() });
+            let tag = found.entry(i).or_insert_with(|| Tag {
+                key: String::new(),
+                value: String::new(),
+            });
             match field {
                 "Key" => tag.key.clone_from(v),
                 "Value" => tag.value.clone_from(v),
@@ -71,7 +89,9 @@ impl Params {
 /// `UserName` → `userName`, as AWS names members in validation messages.
 pub fn lower_camel(name: &str) -> String {
     let mut c = name.chars();
-    c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -91,6 +111,9 @@ mod tests {
     #[test]
     fn missing_required_names_the_member() {
         let e = Params::default().required("UserName").unwrap_err();
-        assert_eq!(e.to_string(), "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null");
+        assert_eq!(
+            e.to_string(),
+            "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null"
+        );
     }
 }

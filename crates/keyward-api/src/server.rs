@@ -61,7 +61,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(keyward: Keyward, config: ApiConfig) -> Self {
-        Self { keyward, config, signing_keys: SigningKeyCache::new(10_000) }
+        Self {
+            keyward,
+            config,
+            signing_keys: SigningKeyCache::new(10_000),
+        }
     }
 }
 
@@ -85,13 +89,18 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
         Enforcement::Audit => "audit",
         Enforcement::Off => "off",
     };
-    axum::Json(serde_json::json!({ "status": "ok", "mode": mode, "enforcement": enforcement })).into_response()
+    axum::Json(serde_json::json!({ "status": "ok", "mode": mode, "enforcement": enforcement }))
+        .into_response()
 }
 
 /// Dev mode's state reset; refused in strict mode.
 async fn reset(State(state): State<Arc<AppState>>) -> Response {
     if state.config.mode != Mode::Dev {
-        return (StatusCode::NOT_FOUND, "state reset is only available in dev mode\n").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "state reset is only available in dev mode\n",
+        )
+            .into_response();
     }
     let result = async {
         state.keyward.reset().await?;
@@ -117,15 +126,35 @@ pub(crate) struct Incoming<'a> {
     pub peer: SocketAddr,
 }
 
-async fn query_endpoint(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn query_endpoint(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let request_id = keyward_core::ids::new_request_id(state.keyward.rng());
-    let incoming = Incoming { method: &method, uri: &uri, headers: &headers, body: &body, peer };
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+        peer,
+    };
     let mut params = Params::from_form(uri.query().unwrap_or("").as_bytes());
     if method == Method::POST {
         params.extend(Params::from_form(&body));
     }
     let action_name = params.get("Action").map(str::to_owned);
-    let service = action_name.as_deref().and_then(|a| actions::find(a).map(|d| d.service).or_else(|| actions::service_of_unknown(a))).unwrap_or(Service::Iam);
+    let service = action_name
+        .as_deref()
+        .and_then(|a| {
+            actions::find(a)
+                .map(|d| d.service)
+                .or_else(|| actions::service_of_unknown(a))
+        })
+        .unwrap_or(Service::Iam);
     let outcome = handle(&state, &incoming, action_name.as_deref(), params).await;
     match outcome {
         Ok((def, result)) => success(def, result, &request_id, state.keyward.now()),
@@ -133,7 +162,12 @@ async fn query_endpoint(State(state): State<Arc<AppState>>, ConnectInfo(peer): C
     }
 }
 
-async fn handle(state: &Arc<AppState>, incoming: &Incoming<'_>, action: Option<&str>, params: Params) -> Result<(&'static ActionDef, Option<xml::Xml>), ApiError> {
+async fn handle(
+    state: &Arc<AppState>,
+    incoming: &Incoming<'_>,
+    action: Option<&str>,
+    params: Params,
+) -> Result<(&'static ActionDef, Option<xml::Xml>), ApiError> {
     if action.is_some_and(|a| actions::UNSIGNED_ACTIONS.contains(&a)) {
         return Err(not_served(action.unwrap_or_default()));
     }
@@ -141,7 +175,10 @@ async fn handle(state: &Arc<AppState>, incoming: &Incoming<'_>, action: Option<&
     let action = action.ok_or_else(ApiError::missing_action)?;
     let def = actions::find(action).ok_or_else(|| match actions::service_of_unknown(action) {
         Some(_) => not_served(action),
-        None => ApiError::invalid_action(action, params.get("Version").unwrap_or(Service::Iam.version())),
+        None => ApiError::invalid_action(
+            action,
+            params.get("Version").unwrap_or(Service::Iam.version()),
+        ),
     })?;
     authorize(state, &caller, def, &params).await?;
     let result = (def.handler)(Arc::clone(state), caller, params).await?;
@@ -150,10 +187,19 @@ async fn handle(state: &Arc<AppState>, incoming: &Incoming<'_>, action: Option<&
 
 /// An AWS action that exists but that keyward does not serve yet.
 fn not_served(action: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "InvalidAction", format!("The action {action} is not yet supported by keyward."))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "InvalidAction",
+        format!("The action {action} is not yet supported by keyward."),
+    )
 }
 
-async fn authorize(state: &AppState, caller: &Caller, def: &ActionDef, params: &Params) -> Result<(), ApiError> {
+async fn authorize(
+    state: &AppState,
+    caller: &Caller,
+    def: &ActionDef,
+    params: &Params,
+) -> Result<(), ApiError> {
     if def.root_only && !caller.is_root() {
         return Err(ApiError::access_denied(format!(
             "User: {} is not authorized to perform: {} because this task requires the root user's credentials",
@@ -161,7 +207,9 @@ async fn authorize(state: &AppState, caller: &Caller, def: &ActionDef, params: &
             def.iam_action.unwrap_or(def.name)
         )));
     }
-    let Some(iam_action) = def.iam_action else { return Ok(()) };
+    let Some(iam_action) = def.iam_action else {
+        return Ok(());
+    };
     if caller.is_root() {
         return Ok(());
     }
@@ -186,26 +234,41 @@ fn common_headers(resp: &mut Response, request_id: &str, now: time::OffsetDateTi
         h.insert("x-amzn-requestid", v);
     }
     // SDKs correct their clock skew from this header.
-    let date = now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default().replace("+0000", "GMT");
+    let date = now
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_default()
+        .replace("+0000", "GMT");
     if let Ok(v) = HeaderValue::from_str(&date) {
         h.insert("date", v);
     }
 }
 
-fn success(def: &ActionDef, result: Option<xml::Xml>, request_id: &str, now: time::OffsetDateTime) -> Response {
+fn success(
+    def: &ActionDef,
+    result: Option<xml::Xml>,
+    request_id: &str,
+    now: time::OffsetDateTime,
+) -> Response {
     let name = def.name;
     let ns = def.service.namespace();
     let inner = match result {
         Some(x) => format!("<{name}Result>{}</{name}Result>", x.as_str()),
         None => String::new(),
     };
-    let body = format!("<{name}Response xmlns=\"{ns}\">{inner}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>");
+    let body = format!(
+        "<{name}Response xmlns=\"{ns}\">{inner}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
+    );
     let mut resp = Response::new(Body::from(body));
     common_headers(&mut resp, request_id, now);
     resp
 }
 
-fn failure(service: Service, e: &ApiError, request_id: &str, now: time::OffsetDateTime) -> Response {
+fn failure(
+    service: Service,
+    e: &ApiError,
+    request_id: &str,
+    now: time::OffsetDateTime,
+) -> Response {
     let body = format!(
         "<ErrorResponse xmlns=\"{}\"><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
         service.namespace(),

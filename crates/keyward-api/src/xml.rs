@@ -62,7 +62,12 @@ impl Xml {
     }
 
     /// `<tag><member>…</member>…</tag>`: the Query protocol's list shape.
-    pub fn list<T>(&mut self, tag: &str, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut Self, T)) -> &mut Self {
+    pub fn list<T>(
+        &mut self,
+        tag: &str,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T),
+    ) -> &mut Self {
         self.node(tag, |x| {
             for item in items {
                 x.node("member", |m| each(m, item));
@@ -73,7 +78,10 @@ impl Xml {
 
 /// `2024-01-01T00:00:00Z`.
 pub fn iso8601(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t);
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -107,7 +115,10 @@ mod tests {
         x.list("Users", ["a<b", "c"], |m, n| {
             m.text("UserName", n);
         });
-        assert_eq!(x.as_str(), "<Users><member><UserName>a&lt;b</UserName></member><member><UserName>c</UserName></member></Users>");
+        assert_eq!(
+            x.as_str(),
+            "<Users><member><UserName>a&lt;b</UserName></member><member><UserName>c</UserName></member></Users>"
+        );
     }
 
     #[test]

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use keyward_policy::{CompiledPolicy, ContextValue, PolicyInput, PolicyType, RequestContext, RequestPrincipal, managed};
+use keyward_policy::{
+    CompiledPolicy, ContextValue, PolicyInput, PolicyType, RequestContext, RequestPrincipal,
+    managed,
+};
 use time::OffsetDateTime;
 
 use crate::caller::{Caller, Principal};
@@ -25,7 +28,9 @@ pub struct AppliedPolicy {
 
 /// The AWS managed policies, compiled once.
 #[derive(Debug)]
-pub struct ManagedCatalog(HashMap<&'static str, (&'static managed::ManagedPolicy, Arc<CompiledPolicy>)>);
+pub struct ManagedCatalog(
+    HashMap<&'static str, (&'static managed::ManagedPolicy, Arc<CompiledPolicy>)>,
+);
 
 impl ManagedCatalog {
     pub fn load() -> Self {
@@ -42,7 +47,10 @@ impl ManagedCatalog {
         Self(map)
     }
 
-    pub fn get(&self, arn: &str) -> Option<&(&'static managed::ManagedPolicy, Arc<CompiledPolicy>)> {
+    pub fn get(
+        &self,
+        arn: &str,
+    ) -> Option<&(&'static managed::ManagedPolicy, Arc<CompiledPolicy>)> {
         self.0.get(arn)
     }
 }
@@ -59,7 +67,11 @@ pub struct PolicyCache {
 
 impl PolicyCache {
     pub fn get(&self, user_id: &str) -> Option<Arc<Vec<AppliedPolicy>>> {
-        self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(user_id).cloned()
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(user_id)
+            .cloned()
     }
 
     /// Read before loading from the store; pass to [`PolicyCache::insert`].
@@ -69,27 +81,41 @@ impl PolicyCache {
 
     /// Caches a load unless something was forgotten since it began.
     pub fn insert(&self, user_id: &str, policies: Arc<Vec<AppliedPolicy>>, loaded_at: u64) {
-        let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if self.generation.load(Ordering::Acquire) == loaded_at {
             map.insert(user_id.to_owned(), policies);
         }
     }
 
     pub fn forget(&self, user_id: &str) {
-        let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.remove(user_id);
     }
 
     pub fn clear(&self) {
-        let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.clear();
     }
 }
 
 /// The request context AWS would build for this caller, action and resource.
-pub fn request_context(caller: &Caller, action: &str, resource: &str, now: OffsetDateTime) -> RequestContext {
+pub fn request_context(
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+    now: OffsetDateTime,
+) -> RequestContext {
     let arn = caller.arn();
     let principal = RequestPrincipal::from_arn(&arn);
     let mut ctx = RequestContext::with_principal(principal, action, resource)
@@ -97,8 +123,14 @@ pub fn request_context(caller: &Caller, action: &str, resource: &str, now: Offse
         .with("aws:PrincipalAccount", caller.account_id.as_str())
         .with("aws:userid", caller.user_id())
         .with("aws:SecureTransport", caller.secure_transport)
-        .with("aws:CurrentTime", ContextValue::Date(i128::from(now.unix_timestamp()) * 1_000_000_000))
-        .with("aws:EpochTime", ContextValue::Number(now.unix_timestamp() as f64))
+        .with(
+            "aws:CurrentTime",
+            ContextValue::Date(i128::from(now.unix_timestamp()) * 1_000_000_000),
+        )
+        .with(
+            "aws:EpochTime",
+            ContextValue::Number(now.unix_timestamp() as f64),
+        )
         .with("aws:RequestedRegion", caller.region.as_str());
     match &caller.principal {
         Principal::Root => ctx.set("aws:PrincipalType", vec!["Account".into()]),
@@ -115,7 +147,10 @@ pub fn request_context(caller: &Caller, action: &str, resource: &str, now: Offse
 
 /// Evaluates `policies` for the request; `Err(AccessDenied)` with AWS's text when denied.
 pub fn decide(ctx: &RequestContext, policies: &[AppliedPolicy]) -> Result<()> {
-    let inputs: Vec<PolicyInput<'_>> = policies.iter().map(|p| PolicyInput::new(&p.id, p.policy_type, &p.compiled)).collect();
+    let inputs: Vec<PolicyInput<'_>> = policies
+        .iter()
+        .map(|p| PolicyInput::new(&p.id, p.policy_type, &p.compiled))
+        .collect();
     let decision = keyward_policy::evaluate(ctx, &inputs);
     match keyward_policy::access_denied_message(ctx, &decision) {
         None => Ok(()),
@@ -127,10 +162,17 @@ pub fn decide(ctx: &RequestContext, policies: &[AppliedPolicy]) -> Result<()> {
 /// has the six ARN fields.
 pub fn check_arn(arn: &str) -> Result<()> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() == 6 && parts[0] == "arn" && !parts[1].is_empty() && !parts[2].is_empty() && !parts[5].is_empty() {
+    if parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && !parts[2].is_empty()
+        && !parts[5].is_empty()
+    {
         Ok(())
     } else {
-        Err(Error::Validation("Invalid ARN:  Could not be parsed!".into()))
+        Err(Error::Validation(
+            "Invalid ARN:  Could not be parsed!".into(),
+        ))
     }
 }
 
@@ -141,7 +183,11 @@ mod tests {
     fn user() -> Caller {
         Caller {
             account_id: "123456789012".into(),
-            principal: Principal::User { user_id: "AIDAEXAMPLE".into(), name: "alice".into(), path: "/".into() },
+            principal: Principal::User {
+                user_id: "AIDAEXAMPLE".into(),
+                name: "alice".into(),
+                path: "/".into(),
+            },
             access_key_id: "AKIA".into(),
             partition: "aws",
             region: "us-east-1".into(),
@@ -153,7 +199,12 @@ mod tests {
 
     #[test]
     fn no_policy_is_an_implicit_deny_with_aws_text() {
-        let ctx = request_context(&user(), "iam:ListUsers", "arn:aws:iam::123456789012:user/", OffsetDateTime::UNIX_EPOCH);
+        let ctx = request_context(
+            &user(),
+            "iam:ListUsers",
+            "arn:aws:iam::123456789012:user/",
+            OffsetDateTime::UNIX_EPOCH,
+        );
         let err = decide(&ctx, &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -164,16 +215,47 @@ mod tests {
     #[test]
     fn managed_read_only_allows_list_not_create() {
         let catalog = ManagedCatalog::load();
-        let (_, compiled) = catalog.get("arn:aws:iam::aws:policy/IAMReadOnlyAccess").expect("shipped");
-        let applied = vec![AppliedPolicy { id: "arn:aws:iam::aws:policy/IAMReadOnlyAccess".into(), policy_type: PolicyType::Identity, compiled: Arc::clone(compiled) }];
+        let (_, compiled) = catalog
+            .get("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+            .expect("shipped");
+        let applied = vec![AppliedPolicy {
+            id: "arn:aws:iam::aws:policy/IAMReadOnlyAccess".into(),
+            policy_type: PolicyType::Identity,
+            compiled: Arc::clone(compiled),
+        }];
         let now = OffsetDateTime::UNIX_EPOCH;
-        assert!(decide(&request_context(&user(), "iam:ListUsers", "arn:aws:iam::123456789012:user/", now), &applied).is_ok());
-        assert!(decide(&request_context(&user(), "iam:CreateUser", "arn:aws:iam::123456789012:user/bob", now), &applied).is_err());
+        assert!(
+            decide(
+                &request_context(
+                    &user(),
+                    "iam:ListUsers",
+                    "arn:aws:iam::123456789012:user/",
+                    now
+                ),
+                &applied
+            )
+            .is_ok()
+        );
+        assert!(
+            decide(
+                &request_context(
+                    &user(),
+                    "iam:CreateUser",
+                    "arn:aws:iam::123456789012:user/bob",
+                    now
+                ),
+                &applied
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn arns_are_checked_for_shape() {
         assert!(check_arn("arn:aws:iam::aws:policy/AdministratorAccess").is_ok());
-        assert_eq!(check_arn("AdministratorAccess").unwrap_err().to_string(), "Invalid ARN:  Could not be parsed!");
+        assert_eq!(
+            check_arn("AdministratorAccess").unwrap_err().to_string(),
+            "Invalid ARN:  Could not be parsed!"
+        );
     }
 }

@@ -9,7 +9,11 @@ pub enum Principal {
     /// The account's root user.
     Root,
     /// An IAM user, identified by its unique id (stable across renames).
-    User { user_id: String, name: String, path: String },
+    User {
+        user_id: String,
+        name: String,
+        path: String,
+    },
 }
 
 /// An authenticated request's principal and context.
@@ -39,7 +43,10 @@ impl Caller {
         match &self.principal {
             Principal::Root => format!("arn:{}:iam::{}:root", self.partition, self.account_id),
             Principal::User { name, path, .. } => {
-                format!("arn:{}:iam::{}:user{path}{name}", self.partition, self.account_id)
+                format!(
+                    "arn:{}:iam::{}:user{path}{name}",
+                    self.partition, self.account_id
+                )
             }
         }
     }
@@ -54,6 +61,9 @@ impl Caller {
 
     /// An ARN in the caller's account and partition, e.g. `iam` + `user/bob`.
     pub fn arn_for(&self, service: &str, resource: &str) -> String {
-        format!("arn:{}:{service}::{}:{resource}", self.partition, self.account_id)
+        format!(
+            "arn:{}:{service}::{}:{resource}",
+            self.partition, self.account_id
+        )
     }
 }

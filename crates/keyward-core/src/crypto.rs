@@ -76,7 +76,10 @@ impl Kek {
         let cipher = Aes256Gcm::new((&self.0).into());
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill(&mut nonce);
-        let payload = aes_gcm::aead::Payload { msg: plain.as_bytes(), aad: context.as_bytes() };
+        let payload = aes_gcm::aead::Payload {
+            msg: plain.as_bytes(),
+            aad: context.as_bytes(),
+        };
         let ct = cipher
             .encrypt(Nonce::from_slice(&nonce), payload)
             .expect("AES-GCM encryption of a short secret cannot fail");
@@ -94,9 +97,16 @@ impl Kek {
         }
         let (nonce, ct) = raw.split_at(NONCE_LEN);
         let cipher = Aes256Gcm::new((&self.0).into());
-        let payload = aes_gcm::aead::Payload { msg: ct, aad: context.as_bytes() };
-        let plain = cipher.decrypt(Nonce::from_slice(nonce), payload).map_err(|_| UnsealError)?;
-        String::from_utf8(plain).map(Secret).map_err(|_| UnsealError)
+        let payload = aes_gcm::aead::Payload {
+            msg: ct,
+            aad: context.as_bytes(),
+        };
+        let plain = cipher
+            .decrypt(Nonce::from_slice(nonce), payload)
+            .map_err(|_| UnsealError)?;
+        String::from_utf8(plain)
+            .map(Secret)
+            .map_err(|_| UnsealError)
     }
 }
 
@@ -111,7 +121,12 @@ mod tests {
         let kek = Kek::generate(&rng);
         let sealed = kek.seal("wJalrXUtnFEMI/K7MDENG", "AKIAEXAMPLE", &rng);
         assert!(!sealed.contains("wJalr"));
-        assert_eq!(kek.open(&sealed, "AKIAEXAMPLE").map(|s| s.expose().to_owned()).ok(), Some("wJalrXUtnFEMI/K7MDENG".into()));
+        assert_eq!(
+            kek.open(&sealed, "AKIAEXAMPLE")
+                .map(|s| s.expose().to_owned())
+                .ok(),
+            Some("wJalrXUtnFEMI/K7MDENG".into())
+        );
         assert!(kek.open(&sealed, "AKIAOTHER").is_err());
         let other = Kek::generate(&rng);
         assert!(other.open(&sealed, "AKIAEXAMPLE").is_err());

@@ -44,7 +44,10 @@ pub fn new_id(kind: IdKind, rng: &dyn Random) -> String {
 pub fn new_secret_access_key(rng: &dyn Random) -> String {
     let mut bytes = [0u8; 40];
     rng.fill(&mut bytes);
-    bytes.iter().map(|b| B64_ALPHABET[usize::from(b & 63)] as char).collect()
+    bytes
+        .iter()
+        .map(|b| B64_ALPHABET[usize::from(b & 63)] as char)
+        .collect()
 }
 
 /// A 12-digit account id that does not start with 0 (AWS's never seem to).
@@ -62,7 +65,14 @@ pub fn new_request_id(rng: &dyn Random) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 pub fn is_account_id(s: &str) -> bool {

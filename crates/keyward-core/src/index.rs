@@ -24,8 +24,22 @@ pub struct CredentialEntry {
 }
 
 impl CredentialEntry {
-    pub fn new(access_key_id: String, account_id: String, principal: Principal, status: KeyStatus, sealed_secret: String, last_recorded: Option<i64>) -> Self {
-        Self { access_key_id, account_id, principal, status, sealed_secret, last_recorded: AtomicI64::new(last_recorded.unwrap_or(i64::MIN)) }
+    pub fn new(
+        access_key_id: String,
+        account_id: String,
+        principal: Principal,
+        status: KeyStatus,
+        sealed_secret: String,
+        last_recorded: Option<i64>,
+    ) -> Self {
+        Self {
+            access_key_id,
+            account_id,
+            principal,
+            status,
+            sealed_secret,
+            last_recorded: AtomicI64::new(last_recorded.unwrap_or(i64::MIN)),
+        }
     }
 
     /// True when a use at `now` should be written: the first in `window` seconds.
@@ -35,7 +49,9 @@ impl CredentialEntry {
         if last != i64::MIN && now.saturating_sub(last) < window {
             return false;
         }
-        self.last_recorded.compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        self.last_recorded
+            .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
     }
 }
 
@@ -79,7 +95,9 @@ impl CredentialIndex {
     pub fn remove_user(&self, user_id: &str) {
         let mut map = self.write();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        map.retain(|_, e| !matches!(&e.principal, Principal::User { user_id: u, .. } if u == user_id));
+        map.retain(
+            |_, e| !matches!(&e.principal, Principal::User { user_id: u, .. } if u == user_id),
+        );
     }
 
     pub fn clear(&self) {
@@ -97,11 +115,15 @@ impl CredentialIndex {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<CredentialEntry>>> {
-        self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<CredentialEntry>>> {
-        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -111,7 +133,14 @@ mod tests {
 
     #[test]
     fn use_is_recorded_once_per_window() {
-        let e = CredentialEntry::new("AKIA".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None);
+        let e = CredentialEntry::new(
+            "AKIA".into(),
+            "1".into(),
+            Principal::Root,
+            KeyStatus::Active,
+            String::new(),
+            None,
+        );
         assert!(e.claim_use_record(1000, 900));
         assert!(!e.claim_use_record(1500, 900));
         assert!(e.claim_use_record(1900, 900));
@@ -120,9 +149,33 @@ mod tests {
     #[test]
     fn removing_a_user_forgets_its_keys_only() {
         let idx = CredentialIndex::default();
-        let user = Principal::User { user_id: "AIDA1".into(), name: "bob".into(), path: "/".into() };
-        idx.insert(CredentialEntry::new("K1".into(), "1".into(), user, KeyStatus::Active, String::new(), None), idx.generation());
-        idx.insert(CredentialEntry::new("K2".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None), idx.generation());
+        let user = Principal::User {
+            user_id: "AIDA1".into(),
+            name: "bob".into(),
+            path: "/".into(),
+        };
+        idx.insert(
+            CredentialEntry::new(
+                "K1".into(),
+                "1".into(),
+                user,
+                KeyStatus::Active,
+                String::new(),
+                None,
+            ),
+            idx.generation(),
+        );
+        idx.insert(
+            CredentialEntry::new(
+                "K2".into(),
+                "1".into(),
+                Principal::Root,
+                KeyStatus::Active,
+                String::new(),
+                None,
+            ),
+            idx.generation(),
+        );
         idx.remove_user("AIDA1");
         assert!(idx.get("K1").is_none());
         assert!(idx.get("K2").is_some());
@@ -133,7 +186,17 @@ mod tests {
         let idx = CredentialIndex::default();
         let before = idx.generation();
         idx.remove("K1");
-        idx.insert(CredentialEntry::new("K1".into(), "1".into(), Principal::Root, KeyStatus::Active, String::new(), None), before);
+        idx.insert(
+            CredentialEntry::new(
+                "K1".into(),
+                "1".into(),
+                Principal::Root,
+                KeyStatus::Active,
+                String::new(),
+                None,
+            ),
+            before,
+        );
         assert!(idx.get("K1").is_none());
     }
 }

@@ -38,7 +38,10 @@ pub struct User {
 
 impl User {
     pub fn arn(&self, partition: &str) -> String {
-        format!("arn:{partition}:iam::{}:user{}{}", self.account_id, self.path, self.name)
+        format!(
+            "arn:{partition}:iam::{}:user{}{}",
+            self.account_id, self.path, self.name
+        )
     }
 }
 

@@ -20,9 +20,11 @@ pub fn hash(password: &Secret, rng: &dyn Random) -> String {
 
 /// Checks a password against a stored PHC string (constant time inside argon2).
 pub fn verify(password: &Secret, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .ok()
-        .is_some_and(|h| Argon2::default().verify_password(password.expose().as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).ok().is_some_and(|h| {
+        Argon2::default()
+            .verify_password(password.expose().as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// The symbols AWS counts for the root password rule.
@@ -30,11 +32,17 @@ const ROOT_SYMBOLS: &str = "!@#$%^&*()<>[]{}|_+-=";
 
 /// AWS's root password rules: 8–128 characters, at least three of upper case,
 /// lower case, digits and symbols, and not the account's email or name.
-pub fn check_root_password(password: &Secret, email: &str, account_name: Option<&str>) -> Result<(), String> {
+pub fn check_root_password(
+    password: &Secret,
+    email: &str,
+    account_name: Option<&str>,
+) -> Result<(), String> {
     let p = password.expose();
     let len = p.chars().count();
     if !(8..=128).contains(&len) {
-        return Err(format!("The password must be 8 to 128 characters long; it has {len}."));
+        return Err(format!(
+            "The password must be 8 to 128 characters long; it has {len}."
+        ));
     }
     let classes = [
         p.chars().any(|c| c.is_ascii_uppercase()),
@@ -48,7 +56,9 @@ pub fn check_root_password(password: &Secret, email: &str, account_name: Option<
         ));
     }
     if p.eq_ignore_ascii_case(email) || account_name.is_some_and(|n| p.eq_ignore_ascii_case(n)) {
-        return Err("The password must not be the same as the account's email address or name.".into());
+        return Err(
+            "The password must not be the same as the account's email address or name.".into(),
+        );
     }
     Ok(())
 }
@@ -77,6 +87,8 @@ mod tests {
         assert!(ok(&"Aa1!".repeat(33)).is_err(), "too long");
         assert!(ok("abcdefgh1").is_err(), "two classes only");
         assert!(ok("ROOT@example.com").is_err(), "equals email");
-        assert!(check_root_password(&Secret::new("Acme-Corp1"), "r@x.io", Some("acme-corp1")).is_err());
+        assert!(
+            check_root_password(&Secret::new("Acme-Corp1"), "r@x.io", Some("acme-corp1")).is_err()
+        );
     }
 }

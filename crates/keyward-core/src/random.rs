@@ -31,7 +31,10 @@ impl SeededRandom {
 
 impl Random for SeededRandom {
     fn fill(&self, buf: &mut [u8]) {
-        let mut s = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for b in buf {
             *s ^= *s << 13;
             *s ^= *s >> 7;

@@ -25,22 +25,42 @@ impl Violations {
             Some(v) => format!("Value '{v}' at '{field}'"),
             None => format!("Value null at '{field}'"),
         };
-        self.0.push(format!("{at} failed to satisfy constraint: {constraint}"));
+        self.0
+            .push(format!("{at} failed to satisfy constraint: {constraint}"));
     }
 
     /// Checks length (in characters) and, for non-empty values, a character rule.
-    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize, pattern: Option<Pattern<'_>>) {
+    pub fn text(
+        &mut self,
+        field: &str,
+        value: &str,
+        min: usize,
+        max: usize,
+        pattern: Option<Pattern<'_>>,
+    ) {
         let len = value.chars().count();
         if len < min {
-            self.push(Some(value), field, &format!("Member must have length greater than or equal to {min}"));
+            self.push(
+                Some(value),
+                field,
+                &format!("Member must have length greater than or equal to {min}"),
+            );
         } else if len > max {
-            self.push(Some(value), field, &format!("Member must have length less than or equal to {max}"));
+            self.push(
+                Some(value),
+                field,
+                &format!("Member must have length less than or equal to {max}"),
+            );
         }
         if let Some((pattern, ok)) = pattern
             && len > 0
             && !ok(value)
         {
-            self.push(Some(value), field, &format!("Member must satisfy regular expression pattern: {pattern}"));
+            self.push(
+                Some(value),
+                field,
+                &format!("Member must satisfy regular expression pattern: {pattern}"),
+            );
         }
     }
 
@@ -54,36 +74,63 @@ impl Violations {
 
     pub fn enum_value(&mut self, field: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
-            self.push(Some(value), field, &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")));
+            self.push(
+                Some(value),
+                field,
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
+            );
         }
     }
 
     pub fn range(&mut self, field: &str, value: i64, min: i64, max: i64) {
         let v = value.to_string();
         if value < min {
-            self.push(Some(&v), field, &format!("Member must have value greater than or equal to {min}"));
+            self.push(
+                Some(&v),
+                field,
+                &format!("Member must have value greater than or equal to {min}"),
+            );
         } else if value > max {
-            self.push(Some(&v), field, &format!("Member must have value less than or equal to {max}"));
+            self.push(
+                Some(&v),
+                field,
+                &format!("Member must have value less than or equal to {max}"),
+            );
         }
     }
 
     pub fn finish(self) -> Result<(), Error> {
         match self.0.len() {
             0 => Ok(()),
-            1 => Err(Error::Validation(format!("1 validation error detected: {}", self.0[0]))),
-            n => Err(Error::Validation(format!("{n} validation errors detected: {}", self.0.join("; ")))),
+            1 => Err(Error::Validation(format!(
+                "1 validation error detected: {}",
+                self.0[0]
+            ))),
+            n => Err(Error::Validation(format!(
+                "{n} validation errors detected: {}",
+                self.0.join("; ")
+            ))),
         }
     }
 }
 
 /// `[\w+=,.@-]+`; `\w` is Unicode-aware in AWS's Java regexes only for ASCII.
 pub fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
 }
 
 /// `/` or `/…/` with printable ASCII between.
 pub fn is_path(s: &str) -> bool {
-    s == "/" || (s.len() >= 2 && s.starts_with('/') && s.ends_with('/') && s.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+    s == "/"
+        || (s.len() >= 2
+            && s.starts_with('/')
+            && s.ends_with('/')
+            && s.bytes().all(|b| (0x21..=0x7e).contains(&b)))
 }
 
 /// `[\w]+` of length 16–128: access key ids as the model accepts them.
@@ -93,7 +140,8 @@ pub fn is_access_key_id(s: &str) -> bool {
 
 /// Tag key/value characters: `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`.
 pub fn is_tag_text(s: &str) -> bool {
-    s.chars().all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+    s.chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
 }
 
 #[cfg(test)]
@@ -117,7 +165,12 @@ mod tests {
         v.path("path", "nope");
         let msg = v.finish().unwrap_err().to_string();
         assert!(msg.starts_with("2 validation errors detected: "), "{msg}");
-        assert!(msg.contains("Member must have length less than or equal to 64; Value 'nope' at 'path'"), "{msg}");
+        assert!(
+            msg.contains(
+                "Member must have length less than or equal to 64; Value 'nope' at 'path'"
+            ),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -42,17 +42,28 @@ pub(crate) fn key_from_row(r: &AnyRow) -> Result<AccessKey> {
     let last_used = match last_at {
         Some(at) => Some(KeyLastUsed {
             at: from_unix(at)?,
-            service: r.try_get::<Option<String>, _>("last_used_service").map_err(storage)?.unwrap_or_default(),
-            region: r.try_get::<Option<String>, _>("last_used_region").map_err(storage)?.unwrap_or_default(),
+            service: r
+                .try_get::<Option<String>, _>("last_used_service")
+                .map_err(storage)?
+                .unwrap_or_default(),
+            region: r
+                .try_get::<Option<String>, _>("last_used_region")
+                .map_err(storage)?
+                .unwrap_or_default(),
         }),
         None => None,
     };
     Ok(AccessKey {
         access_key_id: r.try_get("access_key_id").map_err(storage)?,
         account_id: r.try_get("account_id").map_err(storage)?,
-        owner: if owner.is_empty() { KeyOwner::Root } else { KeyOwner::User(owner) },
+        owner: if owner.is_empty() {
+            KeyOwner::Root
+        } else {
+            KeyOwner::User(owner)
+        },
         sealed_secret: r.try_get("sealed_secret").map_err(storage)?,
-        status: KeyStatus::parse(&status).ok_or_else(|| Error::Storage(format!("unknown key status {status}")))?,
+        status: KeyStatus::parse(&status)
+            .ok_or_else(|| Error::Storage(format!("unknown key status {status}")))?,
         created: from_unix(r.try_get("created").map_err(storage)?)?,
         last_used,
     })

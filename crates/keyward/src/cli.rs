@@ -11,7 +11,11 @@ use keyward_core::service::Keyward;
 use crate::wiring;
 
 #[derive(Debug, Parser)]
-#[command(name = "keyward", version, about = "A self-hosted identity and access service that speaks AWS IAM and STS")]
+#[command(
+    name = "keyward",
+    version,
+    about = "A self-hosted identity and access service that speaks AWS IAM and STS"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,7 +71,12 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_MODE", value_enum, default_value = "strict")]
     pub mode: ModeArg,
     /// Dev mode: what happens to a policy denial. Strict mode always enforces.
-    #[arg(long, env = "KEYWARD_ENFORCEMENT", value_enum, default_value = "enforce")]
+    #[arg(
+        long,
+        env = "KEYWARD_ENFORCEMENT",
+        value_enum,
+        default_value = "enforce"
+    )]
     pub enforcement: EnforcementArg,
     /// Dev mode: the default account's id.
     #[arg(long, env = "KEYWARD_DEV_ACCOUNT_ID", default_value = "123456789012")]
@@ -134,13 +143,36 @@ enum RootCommand {
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => wiring::serve(args).await,
-        Command::Account(AccountCommand::Create { email, password_stdin, alias, admin_user, account_id, store, output }) => {
+        Command::Account(AccountCommand::Create {
+            email,
+            password_stdin,
+            alias,
+            admin_user,
+            account_id,
+            store,
+            output,
+        }) => {
             wiring::init_logging(false);
             let password = read_password(password_stdin, "Root password: ")?;
             let keyward = wiring::open(&store).await?;
-            account_create(&keyward, &email, &password, alias.as_deref(), admin_user.as_deref(), account_id.as_deref(), output).await
+            account_create(
+                &keyward,
+                &email,
+                &password,
+                alias.as_deref(),
+                admin_user.as_deref(),
+                account_id.as_deref(),
+                output,
+            )
+            .await
         }
-        Command::Root(RootCommand::CreateAccessKey { email, password_stdin, csv, store, output }) => {
+        Command::Root(RootCommand::CreateAccessKey {
+            email,
+            password_stdin,
+            csv,
+            store,
+            output,
+        }) => {
             wiring::init_logging(false);
             let password = read_password(password_stdin, "Root password: ")?;
             let keyward = wiring::open(&store).await?;
@@ -152,15 +184,30 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 fn read_password(from_stdin: bool, prompt: &str) -> Result<Secret, String> {
     if from_stdin || !std::io::stdin().is_terminal() {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
         let line = s.lines().next().unwrap_or("").to_owned();
         return Ok(Secret::new(line));
     }
-    rpassword::prompt_password(prompt).map(Secret::new).map_err(|e| format!("cannot read the password: {e}"))
+    rpassword::prompt_password(prompt)
+        .map(Secret::new)
+        .map_err(|e| format!("cannot read the password: {e}"))
 }
 
-async fn account_create(keyward: &Keyward, email: &str, password: &Secret, alias: Option<&str>, admin_user: Option<&str>, account_id: Option<&str>, output: Output) -> Result<(), String> {
-    let account = keyward.create_account(email, password, alias, account_id).await.map_err(|e| e.to_string())?;
+async fn account_create(
+    keyward: &Keyward,
+    email: &str,
+    password: &Secret,
+    alias: Option<&str>,
+    admin_user: Option<&str>,
+    account_id: Option<&str>,
+    output: Output,
+) -> Result<(), String> {
+    let account = keyward
+        .create_account(email, password, alias, account_id)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut json = serde_json::json!({ "AccountId": account.account_id, "Email": account.email });
     if let Some(a) = &account.alias {
         json["AccountAlias"] = a.clone().into();
@@ -168,9 +215,22 @@ async fn account_create(keyward: &Keyward, email: &str, password: &Secret, alias
     let mut admin_text = String::new();
     if let Some(name) = admin_user {
         let root = keyward.root_caller(&account.account_id);
-        let user = keyward.create_user(&root, name, None, Vec::new()).await.map_err(|e| e.to_string())?;
-        keyward.attach_user_policy(&root, &user.name, "arn:aws:iam::aws:policy/AdministratorAccess").await.map_err(|e| e.to_string())?;
-        let key = keyward.create_access_key(&root, Some(&user.name)).await.map_err(|e| e.to_string())?;
+        let user = keyward
+            .create_user(&root, name, None, Vec::new())
+            .await
+            .map_err(|e| e.to_string())?;
+        keyward
+            .attach_user_policy(
+                &root,
+                &user.name,
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let key = keyward
+            .create_access_key(&root, Some(&user.name))
+            .await
+            .map_err(|e| e.to_string())?;
         json["UserName"] = user.name.clone().into();
         json["UserArn"] = user.arn("aws").into();
         json["AccessKeyId"] = key.key.access_key_id.clone().into();
@@ -184,25 +244,50 @@ async fn account_create(keyward: &Keyward, email: &str, password: &Secret, alias
     }
     match output {
         Output::Json => println!("{json}"),
-        Output::Text => println!("Created account {} for {}.{admin_text}", account.account_id, account.email),
+        Output::Text => println!(
+            "Created account {} for {}.{admin_text}",
+            account.account_id, account.email
+        ),
     }
     Ok(())
 }
 
-async fn root_create_access_key(keyward: &Keyward, email: &str, password: &Secret, csv: Option<PathBuf>, output: Output) -> Result<(), String> {
-    let account = keyward.root_sign_in(email, password).await.map_err(|e| e.to_string())?;
+async fn root_create_access_key(
+    keyward: &Keyward,
+    email: &str,
+    password: &Secret,
+    csv: Option<PathBuf>,
+    output: Output,
+) -> Result<(), String> {
+    let account = keyward
+        .root_sign_in(email, password)
+        .await
+        .map_err(|e| e.to_string())?;
     let root = keyward.root_caller(&account.account_id);
-    let key = keyward.create_access_key(&root, None).await.map_err(|e| e.to_string())?;
+    let key = keyward
+        .create_access_key(&root, None)
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!(
         "WARNING: root user access keys are not recommended. Anyone with this key has unrestricted access to the account. Prefer an IAM user with least privilege (keyward account create --admin-user, or iam create-user)."
     );
     if let Some(path) = csv {
         write_rootkey_csv(&path, &key.key.access_key_id, key.secret.expose())?;
-        eprintln!("Wrote {} (rootkey.csv format). Keep it safe; the secret cannot be shown again.", path.display());
+        eprintln!(
+            "Wrote {} (rootkey.csv format). Keep it safe; the secret cannot be shown again.",
+            path.display()
+        );
     }
     match output {
-        Output::Json => println!("{}", serde_json::json!({ "AccountId": account.account_id, "AccessKeyId": key.key.access_key_id, "SecretAccessKey": key.secret.expose() })),
-        Output::Text => println!("AccessKeyId:     {}\nSecretAccessKey: {}\nThe secret is shown this once.", key.key.access_key_id, key.secret.expose()),
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({ "AccountId": account.account_id, "AccessKeyId": key.key.access_key_id, "SecretAccessKey": key.secret.expose() })
+        ),
+        Output::Text => println!(
+            "AccessKeyId:     {}\nSecretAccessKey: {}\nThe secret is shown this once.",
+            key.key.access_key_id,
+            key.secret.expose()
+        ),
     }
     Ok(())
 }
@@ -214,6 +299,9 @@ fn write_rootkey_csv(path: &std::path::Path, id: &str, secret: &str) -> Result<(
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    write!(f, "Access key ID,Secret access key\r\n{id},{secret}\r\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut f = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    write!(f, "Access key ID,Secret access key\r\n{id},{secret}\r\n")
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

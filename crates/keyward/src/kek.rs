@@ -13,19 +13,27 @@ pub fn load_or_create(path: &Path, rng: &dyn Random) -> Result<Kek, String> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse(&text).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path, rng),
-        Err(e) => Err(format!("cannot read the key-encryption key {}: {e}", path.display())),
+        Err(e) => Err(format!(
+            "cannot read the key-encryption key {}: {e}",
+            path.display()
+        )),
     }
 }
 
 fn parse(text: &str) -> Result<Kek, String> {
-    let bytes = B64.decode(text.trim()).map_err(|_| "the key-encryption key is not valid base64".to_owned())?;
-    let bytes: [u8; 32] = bytes.try_into().map_err(|_| "the key-encryption key must be 32 bytes".to_owned())?;
+    let bytes = B64
+        .decode(text.trim())
+        .map_err(|_| "the key-encryption key is not valid base64".to_owned())?;
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "the key-encryption key must be 32 bytes".to_owned())?;
     Ok(Kek::from_bytes(bytes))
 }
 
 fn create(path: &Path, rng: &dyn Random) -> Result<Kek, String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let kek = Kek::generate(rng);
     let mut options = std::fs::OpenOptions::new();
@@ -34,7 +42,10 @@ fn create(path: &Path, rng: &dyn Random) -> Result<Kek, String> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(mut file) => {
-            file.write_all(B64.encode(kek.as_bytes()).as_bytes()).and_then(|()| file.write_all(b"\n")).and_then(|()| file.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            file.write_all(B64.encode(kek.as_bytes()).as_bytes())
+                .and_then(|()| file.write_all(b"\n"))
+                .and_then(|()| file.sync_all())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             tracing::info!(path = %path.display(), "created a new key-encryption key");
             Ok(kek)
         }
@@ -60,7 +71,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
+            let mode = std::fs::metadata(&path)
+                .expect("metadata")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

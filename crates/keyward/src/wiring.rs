@@ -13,9 +13,16 @@ use keyward_store::SqlStore;
 use crate::cli::{EnforcementArg, ModeArg, ServeArgs, StoreArgs};
 
 pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Opens the store and the KEK named by the arguments.
@@ -23,15 +30,30 @@ pub async fn open(args: &StoreArgs) -> Result<Keyward, String> {
     let url = match &args.database_url {
         Some(url) => url.clone(),
         None => {
-            std::fs::create_dir_all(&args.data_dir).map_err(|e| format!("cannot create the data directory {}: {e}", args.data_dir.display()))?;
+            std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+                format!(
+                    "cannot create the data directory {}: {e}",
+                    args.data_dir.display()
+                )
+            })?;
             SqlStore::sqlite_url(&args.data_dir)
         }
     };
-    let store = SqlStore::connect(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-    let kek_path = args.kek_file.clone().unwrap_or_else(|| args.data_dir.join("kek.key"));
+    let store = SqlStore::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let kek_path = args
+        .kek_file
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("kek.key"));
     let rng = Arc::new(OsRandom);
     let kek = crate::kek::load_or_create(&kek_path, rng.as_ref())?;
-    Ok(Keyward::new(Arc::new(store), Arc::new(SystemClock), rng, kek))
+    Ok(Keyward::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        rng,
+        kek,
+    ))
 }
 
 fn api_config(args: &ServeArgs) -> Result<ApiConfig, String> {
@@ -40,16 +62,24 @@ fn api_config(args: &ServeArgs) -> Result<ApiConfig, String> {
         ModeArg::Dev => Mode::Dev,
     };
     let enforcement = match (mode, args.enforcement) {
-        (Mode::Strict, EnforcementArg::Enforce) | (Mode::Dev, EnforcementArg::Enforce) => Enforcement::Enforce,
-        (Mode::Strict, _) => return Err("--enforcement audit|off is only allowed with --mode dev".into()),
+        (Mode::Strict, EnforcementArg::Enforce) | (Mode::Dev, EnforcementArg::Enforce) => {
+            Enforcement::Enforce
+        }
+        (Mode::Strict, _) => {
+            return Err("--enforcement audit|off is only allowed with --mode dev".into());
+        }
         (Mode::Dev, EnforcementArg::Audit) => Enforcement::Audit,
         (Mode::Dev, EnforcementArg::Off) => Enforcement::Off,
     };
     let dev_root_key = match &args.root_access_key {
         None => None,
-        Some(_) if mode == Mode::Strict => return Err("--root-access-key is only allowed with --mode dev".into()),
+        Some(_) if mode == Mode::Strict => {
+            return Err("--root-access-key is only allowed with --mode dev".into());
+        }
         Some(pair) => {
-            let (id, secret) = pair.split_once(':').ok_or("--root-access-key must be ID:SECRET")?;
+            let (id, secret) = pair
+                .split_once(':')
+                .ok_or("--root-access-key must be ID:SECRET")?;
             if id.is_empty() || secret.is_empty() {
                 return Err("--root-access-key must be ID:SECRET".into());
             }
@@ -57,7 +87,10 @@ fn api_config(args: &ServeArgs) -> Result<ApiConfig, String> {
         }
     };
     if !keyward_core::ids::is_account_id(&args.dev_account_id) {
-        return Err(format!("--dev-account-id must be 12 digits, not '{}'", args.dev_account_id));
+        return Err(format!(
+            "--dev-account-id must be 12 digits, not '{}'",
+            args.dev_account_id
+        ));
     }
     Ok(ApiConfig {
         mode,
@@ -73,17 +106,33 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let config = api_config(&args)?;
     let keyward = open(&args.store).await?;
     let state = Arc::new(AppState::new(keyward, config));
-    keyward_api::server::prepare(&state).await.map_err(|e| format!("cannot prepare the dev account: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    keyward_api::server::prepare(&state)
+        .await
+        .map_err(|e| format!("cannot prepare the dev account: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let store = if args.store.database_url.is_some() { "postgresql".to_owned() } else { format!("sqlite in {}", args.store.data_dir.display()) };
+    let store = if args.store.database_url.is_some() {
+        "postgresql".to_owned()
+    } else {
+        format!("sqlite in {}", args.store.data_dir.display())
+    };
     let mode = match state.config.mode {
         Mode::Strict => "strict".to_owned(),
-        Mode::Dev => format!("dev (account {}, enforcement {:?})", state.config.dev_account_id, state.config.enforcement).to_lowercase(),
+        Mode::Dev => format!(
+            "dev (account {}, enforcement {:?})",
+            state.config.dev_account_id, state.config.enforcement
+        )
+        .to_lowercase(),
     };
     println!("keyward listening on http://{addr} (mode: {mode}; store: {store})");
-    let app = keyward_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+    let app =
+        keyward_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn shutdown_signal() {
@@ -92,7 +141,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

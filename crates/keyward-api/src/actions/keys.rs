@@ -43,14 +43,18 @@ pub async fn list_access_keys(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
 pub async fn update_access_key(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     let id = p.required("AccessKeyId")?;
     let status = p.required("Status")?;
-    s.keyward.update_access_key(&c, p.get("UserName"), id, status).await?;
+    s.keyward
+        .update_access_key(&c, p.get("UserName"), id, status)
+        .await?;
     s.signing_keys.invalidate(id);
     Ok(None)
 }
 
 pub async fn delete_access_key(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     let id = p.required("AccessKeyId")?;
-    s.keyward.delete_access_key(&c, p.get("UserName"), id).await?;
+    s.keyward
+        .delete_access_key(&c, p.get("UserName"), id)
+        .await?;
     s.signing_keys.invalidate(id);
     Ok(None)
 }
@@ -62,7 +66,9 @@ pub async fn get_access_key_last_used(s: Arc<AppState>, c: Caller, p: Params) ->
     x.opt_text("UserName", user_name.as_deref());
     x.node("AccessKeyLastUsed", |x| match &last {
         Some(l) => {
-            x.date("LastUsedDate", l.at).text("ServiceName", &l.service).text("Region", &l.region);
+            x.date("LastUsedDate", l.at)
+                .text("ServiceName", &l.service)
+                .text("Region", &l.region);
         }
         None => {
             x.text("ServiceName", "N/A").text("Region", "N/A");

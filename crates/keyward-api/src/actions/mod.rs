@@ -90,26 +90,145 @@ macro_rules! row {
 /// Every action keyward serves.
 pub static ACTIONS: &[ActionDef] = &[
     // IAM users
-    row!("CreateUser", Iam, Some("iam:CreateUser"), NewUser, false, users::create_user),
-    row!("GetUser", Iam, Some("iam:GetUser"), UserOrSelf, false, users::get_user),
-    row!("ListUsers", Iam, Some("iam:ListUsers"), Users, false, users::list_users),
-    row!("UpdateUser", Iam, Some("iam:UpdateUser"), User, false, users::update_user),
-    row!("DeleteUser", Iam, Some("iam:DeleteUser"), User, false, users::delete_user),
-    row!("TagUser", Iam, Some("iam:TagUser"), User, false, users::tag_user),
-    row!("UntagUser", Iam, Some("iam:UntagUser"), User, false, users::untag_user),
-    row!("ListUserTags", Iam, Some("iam:ListUserTags"), User, false, users::list_user_tags),
+    row!(
+        "CreateUser",
+        Iam,
+        Some("iam:CreateUser"),
+        NewUser,
+        false,
+        users::create_user
+    ),
+    row!(
+        "GetUser",
+        Iam,
+        Some("iam:GetUser"),
+        UserOrSelf,
+        false,
+        users::get_user
+    ),
+    row!(
+        "ListUsers",
+        Iam,
+        Some("iam:ListUsers"),
+        Users,
+        false,
+        users::list_users
+    ),
+    row!(
+        "UpdateUser",
+        Iam,
+        Some("iam:UpdateUser"),
+        User,
+        false,
+        users::update_user
+    ),
+    row!(
+        "DeleteUser",
+        Iam,
+        Some("iam:DeleteUser"),
+        User,
+        false,
+        users::delete_user
+    ),
+    row!(
+        "TagUser",
+        Iam,
+        Some("iam:TagUser"),
+        User,
+        false,
+        users::tag_user
+    ),
+    row!(
+        "UntagUser",
+        Iam,
+        Some("iam:UntagUser"),
+        User,
+        false,
+        users::untag_user
+    ),
+    row!(
+        "ListUserTags",
+        Iam,
+        Some("iam:ListUserTags"),
+        User,
+        false,
+        users::list_user_tags
+    ),
     // Access keys (root's own when called by root without UserName)
-    row!("CreateAccessKey", Iam, Some("iam:CreateAccessKey"), UserOrSelf, false, keys::create_access_key),
-    row!("ListAccessKeys", Iam, Some("iam:ListAccessKeys"), UserOrSelf, false, keys::list_access_keys),
-    row!("UpdateAccessKey", Iam, Some("iam:UpdateAccessKey"), UserOrSelf, false, keys::update_access_key),
-    row!("DeleteAccessKey", Iam, Some("iam:DeleteAccessKey"), UserOrSelf, false, keys::delete_access_key),
-    row!("GetAccessKeyLastUsed", Iam, Some("iam:GetAccessKeyLastUsed"), Users, false, keys::get_access_key_last_used),
+    row!(
+        "CreateAccessKey",
+        Iam,
+        Some("iam:CreateAccessKey"),
+        UserOrSelf,
+        false,
+        keys::create_access_key
+    ),
+    row!(
+        "ListAccessKeys",
+        Iam,
+        Some("iam:ListAccessKeys"),
+        UserOrSelf,
+        false,
+        keys::list_access_keys
+    ),
+    row!(
+        "UpdateAccessKey",
+        Iam,
+        Some("iam:UpdateAccessKey"),
+        UserOrSelf,
+        false,
+        keys::update_access_key
+    ),
+    row!(
+        "DeleteAccessKey",
+        Iam,
+        Some("iam:DeleteAccessKey"),
+        UserOrSelf,
+        false,
+        keys::delete_access_key
+    ),
+    row!(
+        "GetAccessKeyLastUsed",
+        Iam,
+        Some("iam:GetAccessKeyLastUsed"),
+        Users,
+        false,
+        keys::get_access_key_last_used
+    ),
     // Managed policies attached to users
-    row!("AttachUserPolicy", Iam, Some("iam:AttachUserPolicy"), User, false, policies::attach_user_policy),
-    row!("DetachUserPolicy", Iam, Some("iam:DetachUserPolicy"), User, false, policies::detach_user_policy),
-    row!("ListAttachedUserPolicies", Iam, Some("iam:ListAttachedUserPolicies"), User, false, policies::list_attached_user_policies),
+    row!(
+        "AttachUserPolicy",
+        Iam,
+        Some("iam:AttachUserPolicy"),
+        User,
+        false,
+        policies::attach_user_policy
+    ),
+    row!(
+        "DetachUserPolicy",
+        Iam,
+        Some("iam:DetachUserPolicy"),
+        User,
+        false,
+        policies::detach_user_policy
+    ),
+    row!(
+        "ListAttachedUserPolicies",
+        Iam,
+        Some("iam:ListAttachedUserPolicies"),
+        User,
+        false,
+        policies::list_attached_user_policies
+    ),
     // STS
-    row!("GetCallerIdentity", Sts, None, Any, false, sts::get_caller_identity),
+    row!(
+        "GetCallerIdentity",
+        Sts,
+        None,
+        Any,
+        false,
+        sts::get_caller_identity
+    ),
 ];
 
 /// STS actions that AWS serves without a signature.
@@ -144,7 +263,11 @@ mod tests {
     #[test]
     fn action_names_are_unique_and_iam_actions_match() {
         for (i, a) in ACTIONS.iter().enumerate() {
-            assert!(ACTIONS[..i].iter().all(|b| b.name != a.name), "duplicate {}", a.name);
+            assert!(
+                ACTIONS[..i].iter().all(|b| b.name != a.name),
+                "duplicate {}",
+                a.name
+            );
             if let Some(iam) = a.iam_action {
                 let prefix = match a.service {
                     Service::Iam => "iam:",
@@ -158,7 +281,11 @@ mod tests {
 
 /// Offset-based pagination for lists held in memory: the marker is the
 /// offset of the next item.
-pub(crate) fn paginate<'a, T>(items: &'a [T], marker: Option<&str>, max_items: Option<i64>) -> Result<(&'a [T], Option<String>), ApiError> {
+pub(crate) fn paginate<'a, T>(
+    items: &'a [T],
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<(&'a [T], Option<String>), ApiError> {
     let max = max_items.unwrap_or(100);
     if !(1..=1000).contains(&max) {
         return Err(keyward_core::Error::Validation(format!(
@@ -169,9 +296,17 @@ pub(crate) fn paginate<'a, T>(items: &'a [T], marker: Option<&str>, max_items: O
     }
     let start = match marker {
         None => 0,
-        Some(m) => m.parse::<usize>().ok().filter(|s| *s <= items.len()).ok_or_else(|| ApiError::from(keyward_core::Error::InvalidInput("Invalid Marker.".into())))?,
+        Some(m) => m
+            .parse::<usize>()
+            .ok()
+            .filter(|s| *s <= items.len())
+            .ok_or_else(|| {
+                ApiError::from(keyward_core::Error::InvalidInput("Invalid Marker.".into()))
+            })?,
     };
-    let end = start.saturating_add(usize::try_from(max).unwrap_or(100)).min(items.len());
+    let end = start
+        .saturating_add(usize::try_from(max).unwrap_or(100))
+        .min(items.len());
     let next = (end < items.len()).then(|| end.to_string());
     Ok((&items[start..end], next))
 }

@@ -24,13 +24,23 @@ pub async fn detach_user_policy(s: Arc<AppState>, c: Caller, p: Params) -> Reply
 }
 
 pub async fn list_attached_user_policies(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
-    let user = s.keyward.user(&c.account_id, p.required("UserName")?).await?;
+    let user = s
+        .keyward
+        .user(&c.account_id, p.required("UserName")?)
+        .await?;
     let prefix = p.get("PathPrefix").unwrap_or("/");
-    let attached: Vec<_> = s.keyward.attached_user_policies(&c.account_id, &user.user_id).await?.into_iter().filter(|a| policy_path(&a.policy_arn).starts_with(prefix)).collect();
+    let attached: Vec<_> = s
+        .keyward
+        .attached_user_policies(&c.account_id, &user.user_id)
+        .await?
+        .into_iter()
+        .filter(|a| policy_path(&a.policy_arn).starts_with(prefix))
+        .collect();
     let (items, next) = super::paginate(&attached, p.get("Marker"), p.int("MaxItems")?)?;
     let mut x = Xml::new();
     x.list("AttachedPolicies", items, |m, a| {
-        m.text("PolicyName", &a.policy_name).text("PolicyArn", &a.policy_arn);
+        m.text("PolicyName", &a.policy_name)
+            .text("PolicyArn", &a.policy_arn);
     });
     x.bool("IsTruncated", next.is_some());
     x.opt_text("Marker", next.as_deref());
@@ -39,7 +49,9 @@ pub async fn list_attached_user_policies(s: Arc<AppState>, c: Caller, p: Params)
 
 /// The path of a policy ARN: `arn:aws:iam::aws:policy/job-function/X` → `/job-function/`.
 fn policy_path(arn: &str) -> &str {
-    let Some(idx) = arn.find(":policy/") else { return "/" };
+    let Some(idx) = arn.find(":policy/") else {
+        return "/";
+    };
     let rest = &arn[idx + ":policy".len()..];
     rest.rfind('/').map_or("/", |end| &rest[..=end])
 }
@@ -48,7 +60,13 @@ fn policy_path(arn: &str) -> &str {
 mod tests {
     #[test]
     fn policy_paths() {
-        assert_eq!(super::policy_path("arn:aws:iam::aws:policy/AdministratorAccess"), "/");
-        assert_eq!(super::policy_path("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"), "/job-function/");
+        assert_eq!(
+            super::policy_path("arn:aws:iam::aws:policy/AdministratorAccess"),
+            "/"
+        );
+        assert_eq!(
+            super::policy_path("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"),
+            "/job-function/"
+        );
     }
 }

@@ -12,13 +12,18 @@ use crate::xml::Xml;
 
 /// The `User` structure. `with_tags` because ListUsers never shows tags.
 pub(crate) fn write_user(x: &mut Xml, u: &User, partition: &str, with_tags: bool) {
-    x.text("Path", &u.path).text("UserName", &u.name).text("UserId", &u.user_id).text("Arn", &u.arn(partition)).date("CreateDate", u.created);
+    x.text("Path", &u.path)
+        .text("UserName", &u.name)
+        .text("UserId", &u.user_id)
+        .text("Arn", &u.arn(partition))
+        .date("CreateDate", u.created);
     if let Some(t) = u.password_last_used {
         x.date("PasswordLastUsed", t);
     }
     if let Some(b) = &u.permissions_boundary {
         x.node("PermissionsBoundary", |x| {
-            x.text("PermissionsBoundaryType", "Policy").text("PermissionsBoundaryArn", b);
+            x.text("PermissionsBoundaryType", "Policy")
+                .text("PermissionsBoundaryArn", b);
         });
     }
     if with_tags && !u.tags.is_empty() {
@@ -30,7 +35,10 @@ pub(crate) fn write_user(x: &mut Xml, u: &User, partition: &str, with_tags: bool
 
 pub async fn create_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     let name = p.required("UserName")?;
-    let user = s.keyward.create_user(&c, name, p.get("Path"), p.tags("Tags")).await?;
+    let user = s
+        .keyward
+        .create_user(&c, name, p.get("Path"), p.tags("Tags"))
+        .await?;
     let mut x = Xml::new();
     x.node("User", |x| write_user(x, &user, c.partition, true));
     Ok(Some(x))
@@ -51,7 +59,9 @@ pub async fn get_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
             // Root is no IAM user: AWS answers with the account id and root ARN only.
             let account = s.keyward.account(&c.account_id).await?;
             x.node("User", |x| {
-                x.text("UserId", &c.account_id).text("Arn", &c.arn()).date("CreateDate", account.created);
+                x.text("UserId", &c.account_id)
+                    .text("Arn", &c.arn())
+                    .date("CreateDate", account.created);
             });
         }
     }
@@ -59,9 +69,14 @@ pub async fn get_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
 }
 
 pub async fn list_users(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
-    let page = s.keyward.list_users(&c, p.get("PathPrefix"), p.get("Marker"), p.int("MaxItems")?).await?;
+    let page = s
+        .keyward
+        .list_users(&c, p.get("PathPrefix"), p.get("Marker"), p.int("MaxItems")?)
+        .await?;
     let mut x = Xml::new();
-    x.list("Users", &page.items, |m, u| write_user(m, u, c.partition, false));
+    x.list("Users", &page.items, |m, u| {
+        write_user(m, u, c.partition, false)
+    });
     x.bool("IsTruncated", page.next_marker.is_some());
     x.opt_text("Marker", page.next_marker.as_deref());
     Ok(Some(x))
@@ -69,7 +84,9 @@ pub async fn list_users(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
 
 pub async fn update_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     let name = p.required("UserName")?;
-    s.keyward.update_user(&c, name, p.get("NewUserName"), p.get("NewPath")).await?;
+    s.keyward
+        .update_user(&c, name, p.get("NewUserName"), p.get("NewPath"))
+        .await?;
     Ok(None)
 }
 
@@ -79,17 +96,24 @@ pub async fn delete_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
 }
 
 pub async fn tag_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
-    s.keyward.tag_user(&c, p.required("UserName")?, p.tags("Tags")).await?;
+    s.keyward
+        .tag_user(&c, p.required("UserName")?, p.tags("Tags"))
+        .await?;
     Ok(None)
 }
 
 pub async fn untag_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
-    s.keyward.untag_user(&c, p.required("UserName")?, &p.list("TagKeys")).await?;
+    s.keyward
+        .untag_user(&c, p.required("UserName")?, &p.list("TagKeys"))
+        .await?;
     Ok(None)
 }
 
 pub async fn list_user_tags(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
-    let user = s.keyward.user(&c.account_id, p.required("UserName")?).await?;
+    let user = s
+        .keyward
+        .user(&c.account_id, p.required("UserName")?)
+        .await?;
     let (items, next) = super::paginate(&user.tags, p.get("Marker"), p.int("MaxItems")?)?;
     let mut x = Xml::new();
     x.list("Tags", items, |m, t| {

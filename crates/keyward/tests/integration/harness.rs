@@ -26,7 +26,10 @@ pub struct StoreLocation {
 
 impl StoreLocation {
     pub fn args(&self) -> Vec<String> {
-        let mut a = vec!["--data-dir".to_owned(), self.dir.path().display().to_string()];
+        let mut a = vec![
+            "--data-dir".to_owned(),
+            self.dir.path().display().to_string(),
+        ];
         if let Some(url) = &self.database_url {
             a.push("--database-url".into());
             a.push(url.clone());
@@ -39,19 +42,33 @@ impl StoreLocation {
 /// `KEYWARD_TEST_PG_URL` names it; `KEYWARD_REQUIRE_PG=1` (set by the test
 /// command) turns a missing server into a failure instead of a skip.
 fn pg_base_url() -> Option<String> {
-    let url = std::env::var("KEYWARD_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let reachable = std::net::TcpStream::connect_timeout(&pg_socket(&url), std::time::Duration::from_secs(1)).is_ok();
+    let url = std::env::var("KEYWARD_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let reachable =
+        std::net::TcpStream::connect_timeout(&pg_socket(&url), std::time::Duration::from_secs(1))
+            .is_ok();
     if reachable {
         return Some(url);
     }
-    assert!(std::env::var("KEYWARD_REQUIRE_PG").is_err(), "PostgreSQL at {url} does not answer and KEYWARD_REQUIRE_PG is set");
+    assert!(
+        std::env::var("KEYWARD_REQUIRE_PG").is_err(),
+        "PostgreSQL at {url} does not answer and KEYWARD_REQUIRE_PG is set"
+    );
     eprintln!("SKIPPING PostgreSQL test: no server answers at {url} (set KEYWARD_TEST_PG_URL)");
     None
 }
 
 fn pg_socket(url: &str) -> std::net::SocketAddr {
-    let host_port = url.rsplit('@').next().unwrap_or("127.0.0.1:5432").split('/').next().unwrap_or("127.0.0.1:5432");
-    host_port.parse().unwrap_or_else(|_| "127.0.0.1:5432".parse().expect("literal address"))
+    let host_port = url
+        .rsplit('@')
+        .next()
+        .unwrap_or("127.0.0.1:5432")
+        .split('/')
+        .next()
+        .unwrap_or("127.0.0.1:5432");
+    host_port
+        .parse()
+        .unwrap_or_else(|_| "127.0.0.1:5432".parse().expect("literal address"))
 }
 
 /// A fresh store: a temp dir, plus a new PostgreSQL database for that backend.
@@ -63,8 +80,16 @@ pub async fn fresh_store(backend: Backend) -> Option<StoreLocation> {
         Backend::Postgres => {
             let base = pg_base_url()?;
             let name = format!("keyward_it_{}_{}", std::process::id(), unique());
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await.expect("connect to PostgreSQL");
-            sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
+            let mut conn =
+                <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
+                    .await
+                    .expect("connect to PostgreSQL");
+            sqlx::Executor::execute(
+                &mut conn,
+                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+            )
+            .await
+            .expect("create test database");
             Some(format!("{base}/{name}"))
         }
     };
@@ -74,7 +99,10 @@ pub async fn fresh_store(backend: Backend) -> Option<StoreLocation> {
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     (t & 0xffff_ffff) * 1000 + N.fetch_add(1, Ordering::Relaxed)
 }
 
@@ -84,10 +112,25 @@ pub fn bin() -> PathBuf {
 
 /// Runs a CLI command with `stdin` and returns (status ok, stdout, stderr).
 pub fn run_cli(args: &[&str], stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(bin()).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn keyward");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn keyward");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     let out = child.wait_with_output().expect("wait for keyward");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Keys made by `account create --admin-user`.
@@ -97,7 +140,17 @@ pub struct AccountKeys {
 }
 
 pub fn create_account(store: &StoreLocation, admin: &str) -> AccountKeys {
-    let mut args = vec!["account", "create", "--email", ROOT_EMAIL, "--password-stdin", "--admin-user", admin, "--output", "json"];
+    let mut args = vec![
+        "account",
+        "create",
+        "--email",
+        ROOT_EMAIL,
+        "--password-stdin",
+        "--admin-user",
+        admin,
+        "--output",
+        "json",
+    ];
     let store_args = store.args();
     args.extend(store_args.iter().map(String::as_str));
     let (ok, out, err) = run_cli(&args, ROOT_PASSWORD);
@@ -105,19 +158,39 @@ pub fn create_account(store: &StoreLocation, admin: &str) -> AccountKeys {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output");
     AccountKeys {
         account_id: v["AccountId"].as_str().expect("AccountId").to_owned(),
-        admin_key: (v["AccessKeyId"].as_str().expect("AccessKeyId").to_owned(), v["SecretAccessKey"].as_str().expect("SecretAccessKey").to_owned()),
+        admin_key: (
+            v["AccessKeyId"].as_str().expect("AccessKeyId").to_owned(),
+            v["SecretAccessKey"]
+                .as_str()
+                .expect("SecretAccessKey")
+                .to_owned(),
+        ),
     }
 }
 
 pub fn create_root_key(store: &StoreLocation) -> (String, String) {
-    let mut args = vec!["root", "create-access-key", "--email", ROOT_EMAIL, "--password-stdin", "--output", "json"];
+    let mut args = vec![
+        "root",
+        "create-access-key",
+        "--email",
+        ROOT_EMAIL,
+        "--password-stdin",
+        "--output",
+        "json",
+    ];
     let store_args = store.args();
     args.extend(store_args.iter().map(String::as_str));
     let (ok, out, err) = run_cli(&args, ROOT_PASSWORD);
     assert!(ok, "root create-access-key failed: {err}");
-    assert!(err.contains("not recommended"), "root key creation must warn: {err}");
+    assert!(
+        err.contains("not recommended"),
+        "root key creation must warn: {err}"
+    );
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output");
-    (v["AccessKeyId"].as_str().expect("id").to_owned(), v["SecretAccessKey"].as_str().expect("secret").to_owned())
+    (
+        v["AccessKeyId"].as_str().expect("id").to_owned(),
+        v["SecretAccessKey"].as_str().expect("secret").to_owned(),
+    )
 }
 
 /// A running server; killed on drop.
@@ -153,8 +226,15 @@ impl Server {
             std::thread::spawn(move || lines.for_each(drop));
             line
         });
-        let line = tokio::time::timeout(std::time::Duration::from_secs(30), url).await.expect("server start-up timed out").expect("reader thread");
-        let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no listening URL in {line:?}")).to_owned();
+        let line = tokio::time::timeout(std::time::Duration::from_secs(30), url)
+            .await
+            .expect("server start-up timed out")
+            .expect("reader thread");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no listening URL in {line:?}"))
+            .to_owned();
         Self { child, url }
     }
 
@@ -196,7 +276,10 @@ where
     R: std::fmt::Debug,
 {
     match e {
-        aws_sdk_iam::error::SdkError::ServiceError(s) => (s.err().code().unwrap_or("").to_owned(), s.err().message().unwrap_or("").to_owned()),
+        aws_sdk_iam::error::SdkError::ServiceError(s) => (
+            s.err().code().unwrap_or("").to_owned(),
+            s.err().message().unwrap_or("").to_owned(),
+        ),
         other => (format!("not a service error: {other:?}"), String::new()),
     }
 }

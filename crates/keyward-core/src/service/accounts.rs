@@ -1,0 +1,91 @@
+//! Accounts and the root user's sign-in.
+
+use super::{CLI_ACTOR, DUMMY_PHC, Keyward, check_alias, is_plausible_email};
+use crate::caller::{Caller, Principal};
+use crate::crypto::Secret;
+use crate::model::Account;
+use crate::{Error, Result, ids, password};
+
+impl Keyward {
+    /// Creates an account with its root user (a local administrative command).
+    pub async fn create_account(
+        &self,
+        email: &str,
+        password: &Secret,
+        alias: Option<&str>,
+        account_id: Option<&str>,
+    ) -> Result<Account> {
+        let email = email.trim();
+        if !is_plausible_email(email) {
+            return Err(Error::Rejected(format!(
+                "'{email}' is not a valid email address."
+            )));
+        }
+        if let Some(a) = alias {
+            check_alias(a)?;
+        }
+        password::check_root_password(password, email, alias).map_err(Error::Rejected)?;
+        let account_id = match account_id {
+            Some(id) if ids::is_account_id(id) => id.to_owned(),
+            Some(id) => {
+                return Err(Error::Rejected(format!(
+                    "'{id}' is not a 12-digit account id."
+                )));
+            }
+            None => ids::new_account_id(self.rng()),
+        };
+        let account = Account {
+            account_id: account_id.clone(),
+            email: email.to_owned(),
+            alias: alias.map(str::to_owned),
+            root_password_hash: password::hash(password, self.rng()),
+            created: self.clock.now(),
+        };
+        let audit = self.audit(
+            &account_id,
+            CLI_ACTOR,
+            "keyward:CreateAccount",
+            &format!("arn:aws:iam::{account_id}:root"),
+            &serde_json::json!({ "email": email, "alias": alias }),
+        );
+        self.store.create_account(&account, &audit).await?;
+        Ok(account)
+    }
+
+    /// Signs the root user in with email and password (CLI and console).
+    pub async fn root_sign_in(&self, email: &str, password: &Secret) -> Result<Account> {
+        let account = self.store.account_by_email(email.trim()).await?;
+        // Verify against a fixed hash when the email is unknown, so both paths cost the same.
+        let phc = account
+            .as_ref()
+            .map_or(DUMMY_PHC, |a| a.root_password_hash.as_str());
+        let ok = password::verify(password, phc);
+        match account {
+            Some(a) if ok => Ok(a),
+            _ => Err(Error::Rejected(
+                "The email address or password is incorrect.".into(),
+            )),
+        }
+    }
+
+    pub async fn account(&self, account_id: &str) -> Result<Account> {
+        self.store
+            .account(account_id)
+            .await?
+            .ok_or_else(|| Error::NoSuchEntity(format!("The account {account_id} does not exist.")))
+    }
+
+    /// A root-user caller for local administrative commands on `account_id`.
+    pub fn root_caller(&self, account_id: &str) -> Caller {
+        Caller {
+            account_id: account_id.to_owned(),
+            principal: Principal::Root,
+            access_key_id: String::new(),
+            partition: "aws",
+            region: "us-east-1".into(),
+            service: "iam".into(),
+            source_ip: None,
+            secure_transport: true,
+        }
+    }
+}

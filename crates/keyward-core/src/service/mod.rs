@@ -1,0 +1,222 @@
+//! The operations: business rules for accounts, users and access keys. Each
+//! method validates its input, then makes one store call (one transaction) that
+//! writes the change and its audit event together.
+
+mod accounts;
+mod keys;
+mod policies;
+mod users;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::authz::{ManagedCatalog, PolicyCache};
+use crate::caller::Caller;
+use crate::clock::Clock;
+use crate::crypto::{Kek, Secret};
+use crate::index::CredentialIndex;
+use crate::model::{AccessKey, AuditEvent};
+use crate::random::Random;
+use crate::store::Store;
+use crate::validate::Violations;
+use crate::{Error, Result};
+
+/// AWS's default quotas that this service enforces.
+#[derive(Debug, Clone)]
+pub struct Quotas {
+    pub users_per_account: u64,
+    pub access_keys_per_user: usize,
+    pub tags_per_resource: usize,
+    pub attached_policies_per_user: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self {
+            users_per_account: 5000,
+            access_keys_per_user: 2,
+            tags_per_resource: 50,
+            attached_policies_per_user: 10,
+        }
+    }
+}
+
+/// Last use of an access key is written at most once per this many seconds
+/// (AWS records the first use in each 15-minute window).
+const LAST_USED_WINDOW_SECS: i64 = 15 * 60;
+
+/// Actor name in audit events for local administrative commands.
+pub const CLI_ACTOR: &str = "keyward-cli";
+
+/// An access key as created: the only moment its secret is seen.
+#[derive(Debug, Clone)]
+pub struct NewAccessKey {
+    pub key: AccessKey,
+    /// The owner's user name; `None` for root.
+    pub user_name: Option<String>,
+    pub secret: Secret,
+}
+
+/// An access key with the owner's user name, as ListAccessKeys returns it.
+#[derive(Debug, Clone)]
+pub struct KeyMetadata {
+    pub key: AccessKey,
+    pub user_name: Option<String>,
+}
+
+/// The application's domain service: shared by the API, the console and the CLI.
+#[derive(Debug, Clone)]
+pub struct Keyward {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn Random>,
+    kek: Arc<Kek>,
+    index: Arc<CredentialIndex>,
+    catalog: Arc<ManagedCatalog>,
+    policies: Arc<PolicyCache>,
+    quotas: Quotas,
+}
+
+impl Keyward {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Random>,
+        kek: Kek,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            rng,
+            kek: Arc::new(kek),
+            index: Arc::new(CredentialIndex::default()),
+            catalog: Arc::new(ManagedCatalog::load()),
+            policies: Arc::new(PolicyCache::default()),
+            quotas: Quotas::default(),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn rng(&self) -> &dyn Random {
+        self.rng.as_ref()
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn quotas(&self) -> &Quotas {
+        &self.quotas
+    }
+
+    fn audit(
+        &self,
+        account_id: &str,
+        actor: &str,
+        action: &str,
+        resource: &str,
+        detail: &serde_json::Value,
+    ) -> AuditEvent {
+        AuditEvent {
+            at: self.clock.now(),
+            account_id: account_id.to_owned(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            detail: detail.to_string(),
+        }
+    }
+
+    fn caller_audit(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        detail: &serde_json::Value,
+    ) -> AuditEvent {
+        self.audit(&caller.account_id, &caller.arn(), action, resource, detail)
+    }
+
+    /// Dev mode's state reset: all data and caches go.
+    pub async fn reset(&self) -> Result<()> {
+        self.store.reset().await?;
+        self.index.clear();
+        self.policies.clear();
+        Ok(())
+    }
+}
+
+/// A valid argon2id hash of a random string, verified against when an email is unknown.
+const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$n5vZQ0UqGgG4mBXNgHRbHnqVhXQ8S3H0kq0Kk6sDTrU";
+
+fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && s.len() <= 254
+        && !s.chars().any(char::is_whitespace)
+}
+
+/// AWS's account alias rule: 3–63 of `a-z0-9-`, no leading, trailing or double hyphen, not all digits.
+pub fn check_alias(alias: &str) -> Result<()> {
+    let ok = (3..=63).contains(&alias.len())
+        && alias
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !alias.starts_with('-')
+        && !alias.ends_with('-')
+        && !alias.contains("--")
+        && !alias.bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Validation(format!(
+            "1 validation error detected: Value '{alias}' at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){{1,61}}[a-z0-9]$"
+        )))
+    }
+}
+
+/// MaxItems: 1–1000, default 100.
+fn page_size(max_items: Option<i64>) -> Result<usize> {
+    let max = max_items.unwrap_or(100);
+    let mut v = Violations::new();
+    v.range("maxItems", max, 1, 1000);
+    v.finish()?;
+    Ok(usize::try_from(max).unwrap_or(100))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases() {
+        assert!(check_alias("my-company").is_ok());
+        assert!(check_alias("ab").is_err());
+        assert!(check_alias("-abc").is_err());
+        assert!(check_alias("a--b").is_err());
+        assert!(check_alias("123456789012").is_err());
+        assert!(check_alias("Upper").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(is_plausible_email("root@example.com"));
+        assert!(!is_plausible_email("root@localhost"));
+        assert!(!is_plausible_email("no-at-sign"));
+        assert!(!is_plausible_email("a b@example.com"));
+    }
+
+    #[test]
+    fn dummy_hash_is_a_valid_phc() {
+        assert!(argon2::password_hash::phc::PasswordHash::new(DUMMY_PHC).is_ok());
+    }
+}

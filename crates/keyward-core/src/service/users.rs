@@ -1,0 +1,250 @@
+//! IAM users and their tags.
+
+use super::{Keyward, page_size};
+use crate::caller::Caller;
+use crate::ids::{self, IdKind};
+use crate::model::{Tag, User};
+use crate::store::{Page, UserUpdate};
+use crate::validate::{self, Violations};
+use crate::{Error, Result};
+
+impl Keyward {
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        path: Option<&str>,
+        tags: Vec<Tag>,
+    ) -> Result<User> {
+        let path = path.unwrap_or("/");
+        let mut v = Violations::new();
+        v.name("userName", name, 64);
+        v.path("path", path);
+        v.finish()?;
+        self.check_tags(&tags)?;
+        if self.store.count_users(&caller.account_id).await? >= self.quotas.users_per_account {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for UsersPerAccount: {}",
+                self.quotas.users_per_account
+            )));
+        }
+        let user = User {
+            account_id: caller.account_id.clone(),
+            user_id: ids::new_id(IdKind::User, self.rng()),
+            name: name.to_owned(),
+            path: path.to_owned(),
+            created: self.clock.now(),
+            password_last_used: None,
+            permissions_boundary: None,
+            tags,
+        };
+        let audit = self.caller_audit(
+            caller,
+            "iam:CreateUser",
+            &user.arn(caller.partition),
+            &serde_json::json!({ "userName": name, "path": path }),
+        );
+        self.store.create_user(&user, &audit).await?;
+        Ok(user)
+    }
+
+    /// Finds a user of the caller's account or fails with AWS's NoSuchEntity.
+    pub async fn user(&self, account_id: &str, name: &str) -> Result<User> {
+        self.store
+            .user(account_id, name)
+            .await?
+            .ok_or_else(|| Error::no_such_user(name))
+    }
+
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> Result<Page<User>> {
+        let max = page_size(max_items)?;
+        let prefix = path_prefix.unwrap_or("/");
+        let mut v = Violations::new();
+        v.text(
+            "pathPrefix",
+            prefix,
+            1,
+            512,
+            Some((r"\u002F[\u0021-\u007F]*", |s: &str| {
+                s.starts_with('/') && s.bytes().all(|b| (0x21..=0x7f).contains(&b))
+            })),
+        );
+        if let Some(m) = marker {
+            v.text(
+                "marker",
+                m,
+                1,
+                320,
+                Some((r"[\u0020-\u00FF]+", |s: &str| {
+                    s.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c))
+                })),
+            );
+        }
+        v.finish()?;
+        self.store
+            .list_users(&caller.account_id, prefix, marker, max)
+            .await
+    }
+
+    pub async fn update_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<User> {
+        let mut v = Violations::new();
+        v.name("userName", name, 128);
+        if let Some(n) = new_name {
+            v.name("newUserName", n, 64);
+        }
+        if let Some(p) = new_path {
+            v.path("newPath", p);
+        }
+        v.finish()?;
+        let user = self.user(&caller.account_id, name).await?;
+        let update = UserUpdate {
+            new_name: new_name.map(str::to_owned),
+            new_path: new_path.map(str::to_owned),
+        };
+        let audit = self.caller_audit(
+            caller,
+            "iam:UpdateUser",
+            &user.arn(caller.partition),
+            &serde_json::json!({ "userName": name, "newUserName": new_name, "newPath": new_path }),
+        );
+        let updated = self
+            .store
+            .update_user(&caller.account_id, name, &update, &audit)
+            .await?;
+        // The cached entries carry the old name and path in the caller's ARN.
+        self.index.remove_user(&updated.user_id);
+        Ok(updated)
+    }
+
+    pub async fn delete_user(&self, caller: &Caller, name: &str) -> Result<()> {
+        let mut v = Violations::new();
+        v.name("userName", name, 128);
+        v.finish()?;
+        let user = self.user(&caller.account_id, name).await?;
+        let audit = self.caller_audit(
+            caller,
+            "iam:DeleteUser",
+            &user.arn(caller.partition),
+            &serde_json::json!({ "userName": name }),
+        );
+        let deleted = self
+            .store
+            .delete_user(&caller.account_id, name, &audit)
+            .await?;
+        self.index.remove_user(&deleted.user_id);
+        self.policies.forget(&deleted.user_id);
+        Ok(())
+    }
+
+    pub async fn tag_user(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> Result<()> {
+        self.check_tags(&tags)?;
+        let user = self.user(&caller.account_id, name).await?;
+        let mut merged = user.tags.clone();
+        for tag in tags {
+            match merged
+                .iter_mut()
+                .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
+            {
+                Some(existing) => *existing = tag,
+                None => merged.push(tag),
+            }
+        }
+        if merged.len() > self.quotas.tags_per_resource {
+            return Err(Error::LimitExceeded(format!(
+                "The number of tags has reached the maximum limit of {}.",
+                self.quotas.tags_per_resource
+            )));
+        }
+        let keys: Vec<&str> = merged.iter().map(|t| t.key.as_str()).collect();
+        let audit = self.caller_audit(
+            caller,
+            "iam:TagUser",
+            &user.arn(caller.partition),
+            &serde_json::json!({ "userName": name, "tagKeys": keys }),
+        );
+        self.store
+            .set_user_tags(&caller.account_id, &user.name, &merged, &audit)
+            .await
+    }
+
+    pub async fn untag_user(&self, caller: &Caller, name: &str, keys: &[String]) -> Result<()> {
+        let mut v = Violations::new();
+        for (i, k) in keys.iter().enumerate() {
+            v.text(
+                &format!("tagKeys.{}", i + 1),
+                k,
+                1,
+                128,
+                Some((r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+", validate::is_tag_text)),
+            );
+        }
+        v.finish()?;
+        let user = self.user(&caller.account_id, name).await?;
+        let kept: Vec<Tag> = user
+            .tags
+            .iter()
+            .filter(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)))
+            .cloned()
+            .collect();
+        let audit = self.caller_audit(
+            caller,
+            "iam:UntagUser",
+            &user.arn(caller.partition),
+            &serde_json::json!({ "userName": name, "tagKeys": keys }),
+        );
+        self.store
+            .set_user_tags(&caller.account_id, &user.name, &kept, &audit)
+            .await
+    }
+
+    fn check_tags(&self, tags: &[Tag]) -> Result<()> {
+        let mut v = Violations::new();
+        for (i, t) in tags.iter().enumerate() {
+            v.text(
+                &format!("tags.{}.member.key", i + 1),
+                &t.key,
+                1,
+                128,
+                Some((r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+", validate::is_tag_text)),
+            );
+            v.text(
+                &format!("tags.{}.member.value", i + 1),
+                &t.value,
+                0,
+                256,
+                Some((r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*", validate::is_tag_text)),
+            );
+        }
+        v.finish()?;
+        if tags.len() > self.quotas.tags_per_resource {
+            return Err(Error::LimitExceeded(format!(
+                "The number of tags has reached the maximum limit of {}.",
+                self.quotas.tags_per_resource
+            )));
+        }
+        for (i, t) in tags.iter().enumerate() {
+            if t.key.len() >= 4 && t.key[..4].eq_ignore_ascii_case("aws:") {
+                return Err(Error::InvalidInput("User-defined tag keys can't start with \"aws:\". This prefix is reserved for AWS system tags.".into()));
+            }
+            if tags[..i].iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
+                return Err(Error::InvalidInput(
+                    "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

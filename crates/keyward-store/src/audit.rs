@@ -1,0 +1,50 @@
+//! AuditStore over SQL.
+
+use async_trait::async_trait;
+
+use crate::*;
+
+#[async_trait]
+impl keyward_core::store::AuditStore for SqlStore {
+    async fn audit_events(
+        &self,
+        account_id: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query("SELECT account_id, at, actor, action, resource, detail FROM audit_events WHERE account_id = $1 AND at >= $2 ORDER BY seq")
+            .bind(account_id)
+            .bind(since.unix_timestamp())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    account_id: r.try_get("account_id").map_err(storage)?,
+                    at: from_unix(r.try_get("at").map_err(storage)?)?,
+                    actor: r.try_get("actor").map_err(storage)?,
+                    action: r.try_get("action").map_err(storage)?,
+                    resource: r.try_get("resource").map_err(storage)?,
+                    detail: r.try_get("detail").map_err(storage)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn reset(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        for table in [
+            "audit_events",
+            "user_policy_attachments",
+            "access_keys",
+            "users",
+            "accounts",
+        ] {
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+        }
+        Self::commit(tx).await
+    }
+}
