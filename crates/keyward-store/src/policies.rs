@@ -15,7 +15,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<bool> {
         let (mut tx, seq) = self.write_tx(account_id).await?;
-        let rows = sqlx::query("SELECT policy_arn FROM user_policy_attachments WHERE user_id = $1")
+        let rows = sqlx::query("SELECT policy_arn FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1")
             .bind(user_id)
             .fetch_all(&mut *tx)
             .await
@@ -33,7 +33,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
                 "Cannot exceed quota for PoliciesPerUser: {max_attached}"
             )));
         }
-        sqlx::query("INSERT INTO user_policy_attachments (account_id, user_id, policy_arn, policy_name, attached_seq) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO policy_attachments (account_id, entity_kind, entity_id, policy_arn, policy_name, attached_seq) VALUES ($1, 'user', $2, $3, $4, $5)")
             .bind(account_id)
             .bind(user_id)
             .bind(&policy.policy_arn)
@@ -56,7 +56,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
     ) -> Result<bool> {
         let (mut tx, seq) = self.write_tx(account_id).await?;
         let done = sqlx::query(
-            "DELETE FROM user_policy_attachments WHERE user_id = $1 AND policy_arn = $2",
+            "DELETE FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1 AND policy_arn = $2",
         )
         .bind(user_id)
         .bind(policy_arn)
@@ -76,7 +76,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
         account_id: &str,
         user_id: &str,
     ) -> Result<Vec<AttachedPolicy>> {
-        let rows = sqlx::query("SELECT policy_name, policy_arn FROM user_policy_attachments WHERE account_id = $1 AND user_id = $2 ORDER BY attached_seq")
+        let rows = sqlx::query("SELECT policy_name, policy_arn FROM policy_attachments WHERE account_id = $1 AND entity_kind = 'user' AND entity_id = $2 ORDER BY attached_seq")
             .bind(account_id)
             .bind(user_id)
             .fetch_all(&self.pool)

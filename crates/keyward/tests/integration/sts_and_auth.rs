@@ -204,7 +204,9 @@ pub async fn secrets_are_not_stored_in_clear(store: StoreLocation, backend: Back
                 "users",
                 "access_keys",
                 "audit_events",
-                "user_policy_attachments",
+                "policy_attachments",
+                "login_profiles",
+                "password_history",
             ] {
                 let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT t::text FROM {table} t"
