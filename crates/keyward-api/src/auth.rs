@@ -19,11 +19,17 @@ pub(crate) async fn authenticate(
     state: &AppState,
     incoming: &Incoming<'_>,
 ) -> Result<Caller, ApiError> {
-    let headers: Vec<(&str, &str)> = incoming
+    let mut headers: Vec<(&str, &str)> = incoming
         .headers
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
         .collect();
+    // HTTP/2 carries the host as the :authority pseudo-header, not a Host header.
+    if !incoming.headers.contains_key(http::header::HOST)
+        && let Some(authority) = incoming.uri.authority()
+    {
+        headers.push(("host", authority.as_str()));
+    }
     let request = HttpRequest {
         method: incoming.method.as_str(),
         raw_path: incoming.uri.path(),
