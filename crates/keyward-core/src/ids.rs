@@ -30,13 +30,22 @@ impl IdKind {
     }
 }
 
-/// A 20-character id: prefix plus 16 base32 characters.
+/// An id as AWS makes them: the prefix plus base32 characters, 20 in all
+/// for access key ids (`AKIA…`) and 21 for unique ids (`AIDA…`, `AROA…`).
 pub fn new_id(kind: IdKind, rng: &dyn Random) -> String {
-    let mut bytes = [0u8; 16];
-    rng.fill(&mut bytes);
-    let mut id = String::with_capacity(20);
+    let body = match kind {
+        IdKind::AccessKey | IdKind::TemporaryAccessKey => 16,
+        _ => 17,
+    };
+    let mut bytes = [0u8; 17];
+    rng.fill(&mut bytes[..body]);
+    let mut id = String::with_capacity(4 + body);
     id.push_str(kind.prefix());
-    id.extend(bytes.iter().map(|b| BASE32[usize::from(b & 31)] as char));
+    id.extend(
+        bytes[..body]
+            .iter()
+            .map(|b| BASE32[usize::from(b & 31)] as char),
+    );
     id
 }
 
@@ -106,6 +115,9 @@ mod tests {
         assert_eq!(id.len(), 20);
         assert!(id.starts_with("AKIA"));
         assert!(id[4..].bytes().all(|b| BASE32.contains(&b)));
+        let user = new_id(IdKind::User, &rng);
+        assert_eq!(user.len(), 21);
+        assert!(user.starts_with("AIDA"));
         let secret = new_secret_access_key(&rng);
         assert_eq!(secret.len(), 40);
         assert!(is_account_id(&new_account_id(&rng)));

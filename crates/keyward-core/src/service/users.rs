@@ -49,7 +49,11 @@ impl Keyward {
     }
 
     /// Finds a user of the caller's account or fails with AWS's NoSuchEntity.
+    /// `name` comes from a request: it is checked against the model first.
     pub async fn user(&self, account_id: &str, name: &str) -> Result<User> {
+        let mut v = Violations::new();
+        v.name("userName", name, 128);
+        v.finish()?;
         self.store
             .user(account_id, name)
             .await?
