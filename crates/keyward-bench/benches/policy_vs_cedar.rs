@@ -29,7 +29,7 @@ struct Cedar {
 }
 
 impl Cedar {
-    fn new(src: &str, extra_context: serde_json::Value) -> Cedar {
+    fn new(src: &str, extra_context: &serde_json::Value) -> Cedar {
         let policies: PolicySet = src.parse().expect("cedar policies parse");
         let mut ctx = json!({ "action": ACTION, "resource": RESOURCE });
         if let (Some(base), Some(extra)) = (ctx.as_object_mut(), extra_context.as_object()) {
@@ -125,7 +125,7 @@ fn scenario(c: &mut Criterion, name: &str, k: &Keyward, cedar: &Cedar) {
     g.measurement_time(Duration::from_secs(2));
     g.sample_size(50);
     g.bench_function("keyward", |b| {
-        b.iter(|| black_box(k).allowed(black_box(&inputs)))
+        b.iter(|| black_box(k).allowed(black_box(&inputs)));
     });
     g.bench_function("cedar", |b| b.iter(|| black_box(cedar).allowed()));
     g.finish();
@@ -141,7 +141,7 @@ fn one_statement(c: &mut Criterion) {
     );
     let cedar = Cedar::new(
         &cedar_permit("iam:GetUser", "arn:aws:iam::123456789012:user/*"),
-        json!({}),
+        &json!({}),
     );
     scenario(c, "1_statement", &k, &cedar);
 }
@@ -151,7 +151,7 @@ fn ten_wildcards(c: &mut Criterion) {
     let stmts: Vec<String> = rules.iter().map(|(a, r)| allow(a, r)).collect();
     let k = Keyward::new(&[doc(&stmts)], base_ctx());
     let src: String = rules.iter().map(|(a, r)| cedar_permit(a, r)).collect();
-    let cedar = Cedar::new(&src, json!({}));
+    let cedar = Cedar::new(&src, &json!({}));
     scenario(c, "10_statements_wildcards", &k, &cedar);
 }
 
@@ -175,7 +175,7 @@ fn hundred_over_ten(c: &mut Criterion) {
         src.extend(rules.iter().map(|(a, r)| cedar_permit(a, r)));
     }
     let k = Keyward::new(&docs, base_ctx());
-    let cedar = Cedar::new(&src, json!({}));
+    let cedar = Cedar::new(&src, &json!({}));
     scenario(c, "100_statements_10_policies", &k, &cedar);
 }
 
@@ -222,7 +222,7 @@ fn with_conditions(c: &mut Criterion) {
     "#;
     let cedar = Cedar::new(
         src,
-        json!({
+        &json!({
             "ip": {"__extn": {"fn": "ip", "arg": "10.1.2.3"}},
             "mfa": true, "mfa_age": 120, "now": 1748779200, "team": "dev", "tag_keys": ["team"]
         }),

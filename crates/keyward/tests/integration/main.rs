@@ -1,6 +1,8 @@
 //! Integration tests: the real binary, driven by aws-sdk-rust, on both stores.
 //! Every case runs once on SQLite and once on PostgreSQL.
 
+#![allow(clippy::panic, clippy::unwrap_used)]
+
 mod harness;
 mod iam_users;
 mod keys;
