@@ -44,6 +44,18 @@ impl Params {
             .transpose()
     }
 
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, Error> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(Error::Validation(format!(
+                "1 validation error detected: Value '{v}' at '{}' failed to satisfy constraint: Member must be a boolean",
+                lower_camel(name)
+            ))),
+        }
+    }
+
     /// `Name.member.1`, `Name.member.2`, … in index order.
     pub fn list(&self, name: &str) -> Vec<String> {
         let prefix = format!("{name}.member.");

@@ -76,6 +76,20 @@ impl Xml {
     }
 }
 
+impl Xml {
+    /// `<tag><member>text</member>…</tag>`: a list of strings.
+    pub fn list_of_text(&mut self, tag: &str, items: &[String]) -> &mut Self {
+        let _ = write!(self.0, "<{tag}>");
+        for item in items {
+            let _ = write!(self.0, "<member>");
+            escape_into(&mut self.0, item);
+            let _ = write!(self.0, "</member>");
+        }
+        let _ = write!(self.0, "</{tag}>");
+        self
+    }
+}
+
 /// `2024-01-01T00:00:00Z`.
 pub fn iso8601(t: OffsetDateTime) -> String {
     let t = t

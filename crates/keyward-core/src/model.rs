@@ -117,3 +117,61 @@ pub struct AuditEvent {
     /// Non-secret details as JSON.
     pub detail: String,
 }
+
+/// An IAM user's console password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginProfile {
+    pub user_id: String,
+    pub account_id: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub created: OffsetDateTime,
+    pub password_reset_required: bool,
+    pub password_changed: OffsetDateTime,
+}
+
+/// The account's password policy for IAM users. Absent fields take AWS's
+/// defaults when set with `UpdateAccountPasswordPolicy`, which is not a
+/// partial update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_password_length: u32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase_characters: bool,
+    pub require_lowercase_characters: bool,
+    pub allow_users_to_change_password: bool,
+    /// Days; 0 means passwords never expire.
+    pub max_password_age: u32,
+    /// How many previous passwords may not be reused; 0 means off.
+    pub password_reuse_prevention: u32,
+    pub hard_expiry: bool,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            minimum_password_length: 6,
+            require_symbols: false,
+            require_numbers: false,
+            require_uppercase_characters: false,
+            require_lowercase_characters: false,
+            allow_users_to_change_password: false,
+            max_password_age: 0,
+            password_reuse_prevention: 0,
+            hard_expiry: false,
+        }
+    }
+}
+
+/// Entity counts for GetAccountSummary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountCounts {
+    pub users: u64,
+    pub groups: u64,
+    pub roles: u64,
+    pub policies: u64,
+    pub policy_versions_in_use: u64,
+    pub instance_profiles: u64,
+    pub root_access_keys: u64,
+}

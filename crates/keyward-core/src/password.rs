@@ -92,3 +92,69 @@ mod tests {
         );
     }
 }
+
+/// The symbols IAM's password policy counts.
+const POLICY_SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
+
+/// Checks an IAM user's new password against the account's policy, or against
+/// AWS's default rules (8–128 characters, three of four classes, not the user
+/// name) when the account has none.
+pub fn check_user_password(
+    password: &Secret,
+    policy: Option<&crate::model::PasswordPolicy>,
+    user_name: &str,
+) -> Result<(), String> {
+    let p = password.expose();
+    let len = p.chars().count();
+    let upper = p.chars().any(|c| c.is_ascii_uppercase());
+    let lower = p.chars().any(|c| c.is_ascii_lowercase());
+    let digit = p.chars().any(|c| c.is_ascii_digit());
+    let symbol = p.chars().any(|c| POLICY_SYMBOLS.contains(c));
+    let ok = match policy {
+        Some(pol) => {
+            len >= pol.minimum_password_length as usize
+                && len <= 128
+                && (!pol.require_uppercase_characters || upper)
+                && (!pol.require_lowercase_characters || lower)
+                && (!pol.require_numbers || digit)
+                && (!pol.require_symbols || symbol)
+        }
+        None => {
+            (8..=128).contains(&len)
+                && [upper, lower, digit, symbol].iter().filter(|c| **c).count() >= 3
+                && !p.eq_ignore_ascii_case(user_name)
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err("Password does not conform to the account password policy.".into())
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+    use crate::model::PasswordPolicy;
+
+    #[test]
+    fn default_rules_apply_without_a_policy() {
+        assert!(check_user_password(&Secret::new("Abcdefg1"), None, "bob").is_ok());
+        assert!(check_user_password(&Secret::new("abcdefgh"), None, "bob").is_err());
+        assert!(check_user_password(&Secret::new("Bob-1234x"), None, "bob-1234x").is_err());
+    }
+
+    #[test]
+    fn a_custom_policy_replaces_the_defaults() {
+        let pol = PasswordPolicy {
+            minimum_password_length: 10,
+            require_symbols: true,
+            ..PasswordPolicy::default()
+        };
+        assert!(check_user_password(&Secret::new("aaaaaaaaa!"), Some(&pol), "bob").is_ok());
+        assert!(check_user_password(&Secret::new("aaaaaaaa!"), Some(&pol), "bob").is_err());
+        assert!(check_user_password(&Secret::new("aaaaaaaaaa"), Some(&pol), "bob").is_err());
+        let lax = PasswordPolicy::default();
+        assert!(check_user_password(&Secret::new("abcdef"), Some(&lax), "bob").is_ok());
+    }
+}

@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 
 use crate::Result;
 use crate::model::{
-    AccessKey, Account, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner, KeyStatus, Tag, User,
+    AccessKey, Account, AccountCounts, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner,
+    KeyStatus, LoginProfile, PasswordPolicy, Tag, User,
 };
 
 /// A page of results and whether more follow.
@@ -144,14 +145,75 @@ pub trait AuditStore: Send + Sync {
     async fn reset(&self) -> Result<()>;
 }
 
+/// Console passwords of IAM users.
+#[async_trait]
+pub trait LoginStore: Send + Sync {
+    /// Fails with `EntityAlreadyExists` when the user has one.
+    async fn create_login_profile(&self, profile: &LoginProfile, audit: &AuditEvent) -> Result<()>;
+    async fn login_profile(&self, user_id: &str) -> Result<Option<LoginProfile>>;
+    /// Replaces the profile; the previous hash goes to the history when the
+    /// password changed. Returns false when the user has no profile.
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        profile: &LoginProfile,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Returns false when the user has no profile.
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Earlier password hashes, newest first.
+    async fn password_history(&self, user_id: &str, max: usize) -> Result<Vec<String>>;
+}
+
+/// Account-wide settings: alias, password policy, summary counts.
+#[async_trait]
+pub trait AccountSettingsStore: Send + Sync {
+    /// Sets or clears the alias; `EntityAlreadyExists` when another account has it.
+    async fn set_account_alias(
+        &self,
+        account_id: &str,
+        alias: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn password_policy(&self, account_id: &str) -> Result<Option<PasswordPolicy>>;
+    async fn set_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Returns false when there was no custom policy.
+    async fn delete_password_policy(&self, account_id: &str, audit: &AuditEvent) -> Result<bool>;
+    async fn account_counts(&self, account_id: &str) -> Result<AccountCounts>;
+}
+
 /// The whole storage port: every capability. Tests may implement only the
 /// capability traits a piece needs.
 pub trait Store:
-    AccountStore + UserStore + AccessKeyStore + PolicyStore + AuditStore + std::fmt::Debug
+    AccountStore
+    + AccountSettingsStore
+    + UserStore
+    + LoginStore
+    + AccessKeyStore
+    + PolicyStore
+    + AuditStore
+    + std::fmt::Debug
 {
 }
 
-impl<T: AccountStore + UserStore + AccessKeyStore + PolicyStore + AuditStore + std::fmt::Debug>
-    Store for T
+impl<T> Store for T where
+    T: AccountStore
+        + AccountSettingsStore
+        + UserStore
+        + LoginStore
+        + AccessKeyStore
+        + PolicyStore
+        + AuditStore
+        + std::fmt::Debug
 {
 }

@@ -64,6 +64,13 @@ impl Violations {
         }
     }
 
+    /// A violation of a secret parameter: the value is never echoed.
+    pub fn secret(&mut self, field: &str, constraint: &str) {
+        self.0.push(format!(
+            "Value at '{field}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
     pub fn name(&mut self, field: &str, value: &str, max: usize) {
         self.text(field, value, 1, max, Some((NAME_PATTERN, is_name)));
     }

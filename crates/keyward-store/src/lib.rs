@@ -10,8 +10,10 @@
 mod accounts;
 mod audit;
 mod keys;
+mod logins;
 mod policies;
 mod rows;
+mod settings;
 mod users;
 
 use keyward_core::model::{
@@ -41,11 +43,11 @@ pub struct SqlStore {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-fn storage(e: impl std::fmt::Display) -> Error {
+pub(crate) fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(e.to_string())
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
             d.is_unique_violation()

@@ -2,7 +2,9 @@
 //! action that authorizes it, how to find its resource, whether only root may
 //! call it, and its handler. Adding an action is adding a row here.
 
+mod account;
 mod keys;
+mod logins;
 mod policies;
 mod sts;
 mod users;
@@ -219,6 +221,104 @@ pub static ACTIONS: &[ActionDef] = &[
         User,
         false,
         policies::list_attached_user_policies
+    ),
+    // Login profiles and passwords
+    row!(
+        "CreateLoginProfile",
+        Iam,
+        Some("iam:CreateLoginProfile"),
+        User,
+        false,
+        logins::create_login_profile
+    ),
+    row!(
+        "GetLoginProfile",
+        Iam,
+        Some("iam:GetLoginProfile"),
+        User,
+        false,
+        logins::get_login_profile
+    ),
+    row!(
+        "UpdateLoginProfile",
+        Iam,
+        Some("iam:UpdateLoginProfile"),
+        User,
+        false,
+        logins::update_login_profile
+    ),
+    row!(
+        "DeleteLoginProfile",
+        Iam,
+        Some("iam:DeleteLoginProfile"),
+        User,
+        false,
+        logins::delete_login_profile
+    ),
+    row!(
+        "ChangePassword",
+        Iam,
+        Some("iam:ChangePassword"),
+        UserOrSelf,
+        false,
+        logins::change_password
+    ),
+    // Account settings
+    row!(
+        "CreateAccountAlias",
+        Iam,
+        Some("iam:CreateAccountAlias"),
+        Any,
+        false,
+        account::create_account_alias
+    ),
+    row!(
+        "DeleteAccountAlias",
+        Iam,
+        Some("iam:DeleteAccountAlias"),
+        Any,
+        false,
+        account::delete_account_alias
+    ),
+    row!(
+        "ListAccountAliases",
+        Iam,
+        Some("iam:ListAccountAliases"),
+        Any,
+        false,
+        account::list_account_aliases
+    ),
+    row!(
+        "UpdateAccountPasswordPolicy",
+        Iam,
+        Some("iam:UpdateAccountPasswordPolicy"),
+        Any,
+        false,
+        account::update_account_password_policy
+    ),
+    row!(
+        "GetAccountPasswordPolicy",
+        Iam,
+        Some("iam:GetAccountPasswordPolicy"),
+        Any,
+        false,
+        account::get_account_password_policy
+    ),
+    row!(
+        "DeleteAccountPasswordPolicy",
+        Iam,
+        Some("iam:DeleteAccountPasswordPolicy"),
+        Any,
+        false,
+        account::delete_account_password_policy
+    ),
+    row!(
+        "GetAccountSummary",
+        Iam,
+        Some("iam:GetAccountSummary"),
+        Any,
+        false,
+        account::get_account_summary
     ),
     // STS
     row!(

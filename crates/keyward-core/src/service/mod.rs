@@ -4,8 +4,12 @@
 
 mod accounts;
 mod keys;
+mod logins;
 mod policies;
+mod settings;
 mod users;
+
+pub use settings::PasswordPolicyInput;
 
 use std::sync::Arc;
 

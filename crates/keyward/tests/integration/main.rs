@@ -3,6 +3,7 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)]
 
+mod account_settings;
 mod harness;
 mod iam_users;
 mod keys;
@@ -35,6 +36,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends! {
+    crate::account_settings::login_profiles_follow_the_password_policy => login_profiles_follow_the_password_policy,
+    crate::account_settings::alias_and_summary => alias_and_summary,
     crate::iam_users::user_lifecycle => user_lifecycle,
     crate::iam_users::list_users_paginates_and_filters => list_users_paginates_and_filters,
     crate::iam_users::bad_input_changes_nothing => bad_input_changes_nothing,

@@ -1,0 +1,118 @@
+//! AccountSettingsStore over SQL.
+
+use async_trait::async_trait;
+use keyward_core::model::{AccountCounts, AuditEvent, PasswordPolicy};
+use keyward_core::store::AccountSettingsStore;
+use keyward_core::{Error, Result};
+use sqlx::Row;
+
+use crate::{SqlStore, is_unique_violation, storage};
+
+#[async_trait]
+impl AccountSettingsStore for SqlStore {
+    async fn set_account_alias(
+        &self,
+        account_id: &str,
+        alias: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let res = sqlx::query("UPDATE accounts SET alias = $1 WHERE account_id = $2")
+            .bind(alias)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await;
+        match res {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::EntityAlreadyExists(format!(
+                    "The account alias {} already exists.",
+                    alias.unwrap_or_default()
+                )));
+            }
+            Err(e) => return Err(storage(e)),
+        }
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await
+    }
+
+    async fn password_policy(&self, account_id: &str) -> Result<Option<PasswordPolicy>> {
+        let row = sqlx::query("SELECT policy FROM password_policies WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        row.map(|r| {
+            let json: String = r.try_get(0).map_err(storage)?;
+            serde_json::from_str(&json).map_err(storage)
+        })
+        .transpose()
+    }
+
+    async fn set_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let json = serde_json::to_string(policy).map_err(storage)?;
+        sqlx::query("DELETE FROM password_policies WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        sqlx::query("INSERT INTO password_policies (account_id, policy) VALUES ($1, $2)")
+            .bind(account_id)
+            .bind(json)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await
+    }
+
+    async fn delete_password_policy(&self, account_id: &str, audit: &AuditEvent) -> Result<bool> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let done = sqlx::query("DELETE FROM password_policies WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn account_counts(&self, account_id: &str) -> Result<AccountCounts> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM users WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM iam_groups WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM roles WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM managed_policies WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id WHERE p.account_id = $1), \
+               (SELECT COUNT(*) FROM instance_profiles WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND owner_user_id = '')",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(storage)?;
+        let n = |i: usize| -> Result<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(i).map_err(storage)?).unwrap_or(0))
+        };
+        Ok(AccountCounts {
+            users: n(0)?,
+            groups: n(1)?,
+            roles: n(2)?,
+            policies: n(3)?,
+            policy_versions_in_use: n(4)?,
+            instance_profiles: n(5)?,
+            root_access_keys: n(6)?,
+        })
+    }
+}
