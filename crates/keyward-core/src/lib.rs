@@ -14,6 +14,7 @@ pub mod ids;
 pub mod index;
 pub mod model;
 pub mod password;
+pub mod policies;
 pub mod random;
 pub mod service;
 pub mod store;

@@ -5,6 +5,9 @@
 mod accounts;
 mod keys;
 mod policies;
+mod tags;
+
+pub use policies::PolicyFilter;
 mod users;
 
 use std::sync::Arc;
