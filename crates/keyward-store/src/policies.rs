@@ -858,3 +858,141 @@ impl keyward_core::store::PolicyStore for SqlStore {
         Ok(sources)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use keyward_core::caller::{Caller, Principal};
+    use keyward_core::clock::SystemClock;
+    use keyward_core::crypto::{Kek, Secret};
+    use keyward_core::policies::EntityKind;
+    use keyward_core::random::OsRandom;
+    use keyward_core::service::Keyward;
+
+    use super::*;
+
+    const DENY_LIST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    const ALLOW_LIST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+
+    /// The policies of a user's groups, attached and inline, decide its
+    /// requests, and every change is enforced on the next one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_policies_apply_to_members_at_once() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "keyward-policies-{}-{nanos}.db",
+            std::process::id()
+        ));
+        let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("store");
+        let pool = store.pool.clone();
+        let kw = Keyward::new(
+            Arc::new(store),
+            Arc::new(SystemClock),
+            Arc::new(OsRandom),
+            Kek::from_bytes([7; 32]),
+        );
+        let account = kw
+            .create_account(
+                "root@example.com",
+                &Secret::new("Correct-Horse-1"),
+                None,
+                None,
+            )
+            .await
+            .expect("account");
+        let acct = account.account_id.clone();
+        let root = kw.root_caller(&acct);
+        let user = kw
+            .create_user(&root, "gail", None, Vec::new())
+            .await
+            .expect("user");
+        // A group and a membership, as the groups code writes them.
+        sqlx::query("INSERT INTO iam_groups (group_id, account_id, name, name_lower, path, created) VALUES ('AGPATESTGROUP0000000', $1, 'Readers', 'readers', '/', 0)")
+            .bind(&acct)
+            .execute(&pool)
+            .await
+            .expect("group");
+        sqlx::query("INSERT INTO group_members (group_id, user_id, added_seq) VALUES ('AGPATESTGROUP0000000', $1, 1)")
+            .bind(&user.user_id)
+            .execute(&pool)
+            .await
+            .expect("member");
+        let gail = Caller {
+            account_id: acct.clone(),
+            principal: Principal::User {
+                user_id: user.user_id.clone(),
+                name: "gail".into(),
+                path: "/".into(),
+            },
+            access_key_id: "AKIATEST".into(),
+            partition: "aws",
+            region: "us-east-1".into(),
+            service: "iam".into(),
+            source_ip: None,
+            secure_transport: true,
+        };
+        let users = format!("arn:aws:iam::{acct}:user/");
+        let list = || kw.authorize(&gail, "iam:ListUsers", &users, &[]);
+        assert!(list().await.is_err(), "no policy yet");
+
+        let read_only = "arn:aws:iam::aws:policy/IAMReadOnlyAccess";
+        kw.attach_policy(&root, EntityKind::Group, "readers", read_only)
+            .await
+            .expect("attach to group");
+        assert!(list().await.is_ok(), "group's managed policy applies");
+        let listed = kw
+            .attached_policies(&root, EntityKind::Group, "READERS", None)
+            .await
+            .expect("list attached");
+        assert_eq!(listed.len(), 1);
+
+        kw.put_inline_policy(&root, EntityKind::Group, "readers", "deny-list", DENY_LIST)
+            .await
+            .expect("inline");
+        let denied = list().await.expect_err("group's inline deny");
+        assert!(
+            denied
+                .to_string()
+                .ends_with("with an explicit deny in an identity-based policy"),
+            "{denied}"
+        );
+        kw.delete_inline_policy(&root, EntityKind::Group, "readers", "deny-list")
+            .await
+            .expect("delete inline");
+        assert!(list().await.is_ok());
+
+        kw.detach_policy(&root, EntityKind::Group, "readers", read_only)
+            .await
+            .expect("detach");
+        assert!(list().await.is_err(), "detached at once");
+
+        // A customer policy attached to the group; a new default version applies at once.
+        let policy = kw
+            .create_policy(&root, "ListOnly", None, ALLOW_LIST, None, Vec::new())
+            .await
+            .expect("policy");
+        kw.attach_policy(&root, EntityKind::Group, "readers", &policy.arn)
+            .await
+            .expect("attach customer policy");
+        assert!(list().await.is_ok());
+        kw.create_policy_version(&root, &policy.arn, DENY_LIST, true)
+            .await
+            .expect("v2");
+        assert!(list().await.is_err(), "new default version at once");
+        let entities = kw
+            .entities_for_policy(&root, &policy.arn, None, None, None)
+            .await
+            .expect("entities");
+        assert_eq!(entities.len(), 1);
+        assert_eq!(entities[0].kind, EntityKind::Group);
+        assert_eq!(entities[0].name, "Readers");
+        drop(pool);
+        let _ = std::fs::remove_file(&path);
+    }
+}
