@@ -148,7 +148,7 @@ pub trait PolicyStore: Send + Sync {
     ) -> Result<()>;
     /// Versions, newest first. `NoSuchEntity` for an unknown policy.
     async fn policy_versions(&self, account_id: &str, arn: &str) -> Result<Vec<PolicyVersion>>;
-    /// Adds a version (`LimitExceeded` beyond `max_versions`).
+    /// Adds a version created at `audit.at` (`LimitExceeded` beyond `max_versions`).
     async fn create_policy_version(
         &self,
         account_id: &str,
@@ -156,7 +156,6 @@ pub trait PolicyStore: Send + Sync {
         document: &str,
         set_as_default: bool,
         max_versions: usize,
-        at: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<PolicyVersion>;
     async fn set_default_policy_version(

@@ -402,9 +402,9 @@ impl keyward_core::store::PolicyStore for SqlStore {
         document: &str,
         set_as_default: bool,
         max_versions: usize,
-        at: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<PolicyVersion> {
+        let at = audit.at;
         let (mut tx, seq) = self.write_tx(account_id).await?;
         let (policy_id, _, next) = Self::policy_head(&mut tx, account_id, arn)
             .await?

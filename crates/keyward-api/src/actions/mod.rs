@@ -546,29 +546,6 @@ pub fn find(name: &str) -> Option<&'static ActionDef> {
     ACTIONS.iter().find(|a| a.name == name)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn action_names_are_unique_and_iam_actions_match() {
-        for (i, a) in ACTIONS.iter().enumerate() {
-            assert!(
-                ACTIONS[..i].iter().all(|b| b.name != a.name),
-                "duplicate {}",
-                a.name
-            );
-            if let Some(iam) = a.iam_action {
-                let prefix = match a.service {
-                    Service::Iam => "iam:",
-                    Service::Sts => "sts:",
-                };
-                assert_eq!(iam, format!("{prefix}{}", a.name));
-            }
-        }
-    }
-}
-
 /// Offset-based pagination for lists held in memory: the marker is the
 /// offset of the next item.
 pub(crate) fn paginate<'a, T>(
@@ -599,4 +576,27 @@ pub(crate) fn paginate<'a, T>(
         .min(items.len());
     let next = (end < items.len()).then(|| end.to_string());
     Ok((&items[start..end], next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_unique_and_iam_actions_match() {
+        for (i, a) in ACTIONS.iter().enumerate() {
+            assert!(
+                ACTIONS[..i].iter().all(|b| b.name != a.name),
+                "duplicate {}",
+                a.name
+            );
+            if let Some(iam) = a.iam_action {
+                let prefix = match a.service {
+                    Service::Iam => "iam:",
+                    Service::Sts => "sts:",
+                };
+                assert_eq!(iam, format!("{prefix}{}", a.name));
+            }
+        }
+    }
 }

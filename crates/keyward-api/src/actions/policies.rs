@@ -77,9 +77,9 @@ fn flag(p: &Params, name: &str) -> bool {
     p.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
-fn truncation(x: &mut Xml, next: Option<String>) {
+fn truncation(x: &mut Xml, next: Option<&str>) {
     x.bool("IsTruncated", next.is_some());
-    x.opt_text("Marker", next.as_deref());
+    x.opt_text("Marker", next);
 }
 
 // Managed policies
@@ -98,7 +98,7 @@ pub async fn create_policy(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
         .await?;
     let mut x = Xml::new();
     x.node("Policy", |x| {
-        write_policy(x, &policy, true, TagsShown::IfAny)
+        write_policy(x, &policy, true, TagsShown::IfAny);
     });
     Ok(Some(x))
 }
@@ -107,7 +107,7 @@ pub async fn get_policy(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     let policy = s.keyward.get_policy(&c, p.required("PolicyArn")?).await?;
     let mut x = Xml::new();
     x.node("Policy", |x| {
-        write_policy(x, &policy, true, TagsShown::Always)
+        write_policy(x, &policy, true, TagsShown::Always);
     });
     Ok(Some(x))
 }
@@ -125,7 +125,7 @@ pub async fn list_policies(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     x.list("Policies", items, |m, policy| {
         write_policy(m, policy, false, TagsShown::Never);
     });
-    truncation(&mut x, next);
+    truncation(&mut x, next.as_deref());
     Ok(Some(x))
 }
 
@@ -169,7 +169,7 @@ pub async fn list_policy_versions(s: Arc<AppState>, c: Caller, p: Params) -> Rep
     let (items, next) = super::paginate(&versions, p.get("Marker"), p.int("MaxItems")?)?;
     let mut x = Xml::new();
     x.list("Versions", items, |m, v| write_version(m, v, false));
-    truncation(&mut x, next);
+    truncation(&mut x, next.as_deref());
     Ok(Some(x))
 }
 
@@ -209,7 +209,7 @@ pub async fn list_entities_for_policy(s: Arc<AppState>, c: Caller, p: Params) ->
             m.text(name_tag, &e.name).text(id_tag, &e.id);
         });
     }
-    truncation(&mut x, next);
+    truncation(&mut x, next.as_deref());
     Ok(Some(x))
 }
 
@@ -234,7 +234,7 @@ pub async fn list_policy_tags(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     x.list("Tags", items, |m, t| {
         m.text("Key", &t.key).text("Value", &t.value);
     });
-    truncation(&mut x, next);
+    truncation(&mut x, next.as_deref());
     Ok(Some(x))
 }
 
@@ -284,7 +284,7 @@ async fn list_attached(s: Arc<AppState>, c: Caller, p: Params, kind: EntityKind)
         m.text("PolicyName", &a.policy_name)
             .text("PolicyArn", &a.policy_arn);
     });
-    truncation(&mut x, next);
+    truncation(&mut x, next.as_deref());
     Ok(Some(x))
 }
 
@@ -326,7 +326,7 @@ async fn list_inline(s: Arc<AppState>, c: Caller, p: Params, kind: EntityKind) -
             x.text("member", n);
         }
     });
-    truncation(&mut x, next);
+    truncation(&mut x, next.as_deref());
     Ok(Some(x))
 }
 

@@ -294,7 +294,6 @@ impl Keyward {
                 document,
                 set_as_default,
                 MAX_POLICY_VERSIONS,
-                self.clock.now(),
                 &audit,
             )
             .await?;
