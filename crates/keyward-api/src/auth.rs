@@ -7,6 +7,7 @@ use keyward_core::caller::{Caller, Principal};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
 use keyward_core::model::KeyStatus;
+use keyward_core::policies::EntityKind;
 use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
 
 use crate::actions::ResourceKind;
@@ -118,6 +119,36 @@ pub(crate) async fn resource_arn(
             None if kind == ResourceKind::UserOrSelf => caller.arn(),
             None => user_arn("/", ""),
         },
+        ResourceKind::Policy => params.get("PolicyArn").unwrap_or("*").to_owned(),
+        ResourceKind::NewPolicy => caller.arn_for(
+            "iam",
+            &format!(
+                "policy{}{}",
+                params.get("Path").unwrap_or("/"),
+                params.get("PolicyName").unwrap_or("")
+            ),
+        ),
+        ResourceKind::Policies => caller.arn_for(
+            "iam",
+            &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
+        ),
+        ResourceKind::Group | ResourceKind::Role => {
+            let (entity_kind, param) = if kind == ResourceKind::Group {
+                (EntityKind::Group, "GroupName")
+            } else {
+                (EntityKind::Role, "RoleName")
+            };
+            let name = params.get(param).unwrap_or("");
+            match state
+                .keyward
+                .store()
+                .entity(&caller.account_id, entity_kind, name)
+                .await?
+            {
+                Some(e) => e.arn(caller.partition),
+                None => caller.arn_for("iam", &format!("{}/{name}", entity_kind.as_str())),
+            }
+        }
     })
 }
 

@@ -3,6 +3,8 @@
 //! routing, and SigV4 authentication that turns a request into a
 //! [`keyward_core::caller::Caller`].
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
+
 pub mod actions;
 mod auth;
 pub mod error;

@@ -214,7 +214,17 @@ async fn authorize(
         return Ok(());
     }
     let resource = crate::auth::resource_arn(state, caller, def.resource, params).await?;
-    match state.keyward.authorize(caller, iam_action, &resource).await {
+    // Only requests that carry tags pay for collecting them.
+    let request_tags = if params.get("Tags.member.1.Key").is_some() {
+        params.tags("Tags")
+    } else {
+        Vec::new()
+    };
+    match state
+        .keyward
+        .authorize(caller, iam_action, &resource, &request_tags)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(denied) => match state.config.enforcement {
             Enforcement::Enforce => Err(denied.into()),

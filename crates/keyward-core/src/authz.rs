@@ -16,6 +16,7 @@ use keyward_policy::{
 use time::OffsetDateTime;
 
 use crate::caller::{Caller, Principal};
+use crate::model::Tag;
 use crate::{Error, Result};
 
 /// One policy that applies to a principal: its id (ARN) and compiled form.
@@ -55,18 +56,26 @@ impl ManagedCatalog {
     }
 }
 
+/// What decides one user's requests: its policies (identity policies of the
+/// user and its groups, and the permissions boundary) and its tags.
+#[derive(Debug, Default)]
+pub struct UserAuthz {
+    pub policies: Vec<AppliedPolicy>,
+    pub tags: Vec<Tag>,
+}
+
 /// User id → the policies that apply to that user.
 ///
 /// A generation number guards against a load that read the store before a
 /// change and finishes after it: such a load is not cached.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    map: RwLock<HashMap<String, Arc<Vec<AppliedPolicy>>>>,
+    map: RwLock<HashMap<String, Arc<UserAuthz>>>,
     generation: AtomicU64,
 }
 
 impl PolicyCache {
-    pub fn get(&self, user_id: &str) -> Option<Arc<Vec<AppliedPolicy>>> {
+    pub fn get(&self, user_id: &str) -> Option<Arc<UserAuthz>> {
         self.map
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -80,7 +89,7 @@ impl PolicyCache {
     }
 
     /// Caches a load unless something was forgotten since it began.
-    pub fn insert(&self, user_id: &str, policies: Arc<Vec<AppliedPolicy>>, loaded_at: u64) {
+    pub fn insert(&self, user_id: &str, policies: Arc<UserAuthz>, loaded_at: u64) {
         let mut map = self
             .map
             .write()
@@ -143,6 +152,30 @@ pub fn request_context(
         ctx.set("aws:SourceIp", vec![ContextValue::Ip(ip)]);
     }
     ctx
+}
+
+/// Adds `aws:PrincipalTag/<key>` for the principal's tags and, for a request
+/// that carries tags, `aws:RequestTag/<key>` and `aws:TagKeys`.
+pub fn add_tag_context(ctx: &mut RequestContext, principal_tags: &[Tag], request_tags: &[Tag]) {
+    for t in principal_tags {
+        ctx.set(
+            &format!("aws:PrincipalTag/{}", t.key),
+            vec![t.value.as_str().into()],
+        );
+    }
+    if request_tags.is_empty() {
+        return;
+    }
+    for t in request_tags {
+        ctx.set(
+            &format!("aws:RequestTag/{}", t.key),
+            vec![t.value.as_str().into()],
+        );
+    }
+    ctx.set(
+        "aws:TagKeys",
+        request_tags.iter().map(|t| t.key.as_str().into()).collect(),
+    );
 }
 
 /// Evaluates `policies` for the request; `Err(AccessDenied)` with AWS's text when denied.

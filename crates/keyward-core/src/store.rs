@@ -12,6 +12,9 @@ use crate::model::{
     AccessKey, Account, AccountCounts, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner,
     KeyStatus, LoginProfile, PasswordPolicy, Tag, User,
 };
+use crate::policies::{
+    AuthzSources, Entity, EntityKind, ManagedPolicy, PolicyUsage, PolicyVersion,
+};
 
 /// A page of results and whether more follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,31 +109,133 @@ pub trait AccessKeyStore: Send + Sync {
     async fn record_access_key_use(&self, access_key_id: &str, used: &KeyLastUsed) -> Result<()>;
 }
 
-/// Managed policies attached to users.
+/// Customer managed policies and their versions, attachments of managed
+/// policies to users, groups and roles, inline policies, permissions
+/// boundaries, and the read that assembles a user's authorization.
 #[async_trait]
 pub trait PolicyStore: Send + Sync {
-    /// Returns false when the policy was attached already.
-    async fn attach_user_policy(
+    /// Finds a user, group or role by name, ignoring case as IAM does.
+    async fn entity(
         &self,
         account_id: &str,
-        user_id: &str,
+        kind: EntityKind,
+        name: &str,
+    ) -> Result<Option<Entity>>;
+    /// Fails with `EntityAlreadyExists` for a name taken in any letter case.
+    async fn create_policy(
+        &self,
+        policy: &ManagedPolicy,
+        document: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// A customer managed policy of the account, with its use counts.
+    async fn policy(&self, account_id: &str, arn: &str) -> Result<Option<ManagedPolicy>>;
+    /// The account's customer managed policies ordered by name.
+    async fn policies(&self, account_id: &str) -> Result<Vec<ManagedPolicy>>;
+    /// Per policy ARN (AWS or customer): (attachments, boundary uses) in the account.
+    async fn policy_usage(
+        &self,
+        account_id: &str,
+    ) -> Result<std::collections::HashMap<String, (u64, u64)>>;
+    /// Returns false when there is no such policy; `DeleteConflict` while it
+    /// is attached, a boundary, or has non-default versions.
+    async fn delete_policy(&self, account_id: &str, arn: &str, audit: &AuditEvent) -> Result<bool>;
+    async fn set_policy_tags(
+        &self,
+        account_id: &str,
+        arn: &str,
+        tags: &[Tag],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Versions, newest first. `NoSuchEntity` for an unknown policy.
+    async fn policy_versions(&self, account_id: &str, arn: &str) -> Result<Vec<PolicyVersion>>;
+    /// Adds a version created at `audit.at` (`LimitExceeded` beyond `max_versions`).
+    async fn create_policy_version(
+        &self,
+        account_id: &str,
+        arn: &str,
+        document: &str,
+        set_as_default: bool,
+        max_versions: usize,
+        audit: &AuditEvent,
+    ) -> Result<PolicyVersion>;
+    async fn set_default_policy_version(
+        &self,
+        account_id: &str,
+        arn: &str,
+        version_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// `DeleteConflict` for the default version.
+    async fn delete_policy_version(
+        &self,
+        account_id: &str,
+        arn: &str,
+        version_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Returns false when the policy was attached already. A customer policy
+    /// must exist (checked in the transaction); `LimitExceeded` beyond `max_attached`.
+    async fn attach_policy(
+        &self,
+        entity: &Entity,
         policy: &AttachedPolicy,
         max_attached: usize,
         audit: &AuditEvent,
     ) -> Result<bool>;
     /// Returns false when the policy was not attached.
-    async fn detach_user_policy(
+    async fn detach_policy(
         &self,
-        account_id: &str,
-        user_id: &str,
+        entity: &Entity,
         policy_arn: &str,
         audit: &AuditEvent,
     ) -> Result<bool>;
-    async fn attached_user_policies(
+    async fn attached_policies(
         &self,
         account_id: &str,
-        user_id: &str,
+        kind: EntityKind,
+        entity_id: &str,
     ) -> Result<Vec<AttachedPolicy>>;
+    /// The users, groups and roles that use the policy, and how.
+    async fn entities_for_policy(
+        &self,
+        account_id: &str,
+        arn: &str,
+    ) -> Result<Vec<(Entity, PolicyUsage)>>;
+    /// Adds or replaces an inline policy; `LimitExceeded` when the entity's
+    /// inline policies together exceed `max_size` (whitespace not counted).
+    async fn put_inline_policy(
+        &self,
+        entity: &Entity,
+        policy_name: &str,
+        document: &str,
+        max_size: usize,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// (name, document) pairs ordered by name.
+    async fn inline_policies(
+        &self,
+        account_id: &str,
+        kind: EntityKind,
+        entity_id: &str,
+    ) -> Result<Vec<(String, String)>>;
+    /// Returns false when there was no such policy.
+    async fn delete_inline_policy(
+        &self,
+        entity: &Entity,
+        policy_name: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Sets (or with `None` removes) a user's or role's permissions boundary;
+    /// a customer policy must exist (checked in the transaction).
+    async fn set_permissions_boundary(
+        &self,
+        entity: &Entity,
+        policy_arn: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Everything that decides a user's requests.
+    async fn authz_sources(&self, account_id: &str, user_id: &str) -> Result<AuthzSources>;
 }
 
 /// The audit log and maintenance.

@@ -7,6 +7,8 @@
 //! (PostgreSQL), so checks made inside the transaction (quotas, conflicts)
 //! cannot race with another writer of the same account.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
+
 mod accounts;
 mod audit;
 mod keys;

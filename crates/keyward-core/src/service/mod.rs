@@ -7,8 +7,10 @@ mod keys;
 mod logins;
 mod policies;
 mod settings;
+mod tags;
 mod users;
 
+pub use policies::PolicyFilter;
 pub use settings::PasswordPolicyInput;
 
 use std::sync::Arc;

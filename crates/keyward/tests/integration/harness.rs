@@ -233,8 +233,9 @@ impl Server {
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no listening URL in {line:?}"))
-            .to_owned();
+            .map(str::to_owned);
+        assert!(url.is_some(), "no listening URL in {line:?}");
+        let url = url.unwrap_or_default();
         Self { child, url }
     }
 

@@ -7,6 +7,7 @@ mod account_settings;
 mod harness;
 mod iam_users;
 mod keys;
+mod policies;
 mod sts_and_auth;
 
 /// Declares each case once per backend: `sqlite::name` and `postgres::name`.
@@ -45,6 +46,9 @@ on_both_backends! {
     crate::keys::access_key_lifecycle => access_key_lifecycle,
     crate::keys::root_access_keys => root_access_keys,
     crate::keys::key_made_by_cli_while_serving_works_at_once => key_made_by_cli_while_serving_works_at_once,
+    crate::policies::managed_policy_lifecycle => managed_policy_lifecycle,
+    crate::policies::inline_policies => inline_policies,
+    crate::policies::enforcement => enforcement,
     crate::sts_and_auth::caller_identity => caller_identity,
     crate::sts_and_auth::user_without_policy_is_denied => user_without_policy_is_denied,
     crate::sts_and_auth::secrets_are_not_stored_in_clear => secrets_are_not_stored_in_clear,
