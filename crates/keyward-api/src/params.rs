@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn missing_required_names_the_member() {
-        let e = Params::default().required("UserName").unwrap_err();
+        let e = Params::default().required("UserName").expect_err("missing");
         assert_eq!(
             e.to_string(),
             "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null"

@@ -12,6 +12,9 @@ use crate::model::{
     AccessKey, Account, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner, KeyStatus, Tag, User,
 };
 
+mod groups_roles;
+pub use groups_roles::{GroupStore, GroupUpdate, InstanceProfileStore, RoleStore, RoleUpdate};
+
 /// A page of results and whether more follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -147,11 +150,28 @@ pub trait AuditStore: Send + Sync {
 /// The whole storage port: every capability. Tests may implement only the
 /// capability traits a piece needs.
 pub trait Store:
-    AccountStore + UserStore + AccessKeyStore + PolicyStore + AuditStore + std::fmt::Debug
+    AccountStore
+    + UserStore
+    + AccessKeyStore
+    + PolicyStore
+    + GroupStore
+    + RoleStore
+    + InstanceProfileStore
+    + AuditStore
+    + std::fmt::Debug
 {
 }
 
-impl<T: AccountStore + UserStore + AccessKeyStore + PolicyStore + AuditStore + std::fmt::Debug>
-    Store for T
+impl<
+    T: AccountStore
+        + UserStore
+        + AccessKeyStore
+        + PolicyStore
+        + GroupStore
+        + RoleStore
+        + InstanceProfileStore
+        + AuditStore
+        + std::fmt::Debug,
+> Store for T
 {
 }

@@ -9,8 +9,10 @@
 
 mod accounts;
 mod audit;
+mod groups;
 mod keys;
 mod policies;
+mod roles;
 mod rows;
 mod users;
 

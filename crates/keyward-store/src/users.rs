@@ -139,7 +139,7 @@ impl keyward_core::store::UserStore for SqlStore {
         .map_err(storage)?;
         let user = user_from_row(&row.ok_or_else(|| Error::no_such_user(name))?)?;
         let refs: i64 = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM access_keys WHERE owner_user_id = $1) + (SELECT COUNT(*) FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1)",
+            "SELECT (SELECT COUNT(*) FROM access_keys WHERE owner_user_id = $1) + (SELECT COUNT(*) FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1) + (SELECT COUNT(*) FROM group_members WHERE user_id = $1)",
         )
         .bind(&user.user_id)
         .fetch_one(&mut *tx)

@@ -75,7 +75,7 @@ pub async fn list_users(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
         .await?;
     let mut x = Xml::new();
     x.list("Users", &page.items, |m, u| {
-        write_user(m, u, c.partition, false)
+        write_user(m, u, c.partition, false);
     });
     x.bool("IsTruncated", page.next_marker.is_some());
     x.opt_text("Marker", page.next_marker.as_deref());

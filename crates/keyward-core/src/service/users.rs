@@ -1,11 +1,11 @@
 //! IAM users and their tags.
 
-use super::{Keyward, page_size};
+use super::{Keyward, page_size, tags};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{Tag, User};
 use crate::store::{Page, UserUpdate};
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::{Error, Result};
 
 impl Keyward {
@@ -151,22 +151,7 @@ impl Keyward {
     pub async fn tag_user(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> Result<()> {
         self.check_tags(&tags)?;
         let user = self.user(&caller.account_id, name).await?;
-        let mut merged = user.tags.clone();
-        for tag in tags {
-            match merged
-                .iter_mut()
-                .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
-            {
-                Some(existing) => *existing = tag,
-                None => merged.push(tag),
-            }
-        }
-        if merged.len() > self.quotas.tags_per_resource {
-            return Err(Error::LimitExceeded(format!(
-                "The number of tags has reached the maximum limit of {}.",
-                self.quotas.tags_per_resource
-            )));
-        }
+        let merged = self.merge_tags(&user.tags, tags)?;
         let keys: Vec<&str> = merged.iter().map(|t| t.key.as_str()).collect();
         let audit = self.caller_audit(
             caller,
@@ -180,24 +165,9 @@ impl Keyward {
     }
 
     pub async fn untag_user(&self, caller: &Caller, name: &str, keys: &[String]) -> Result<()> {
-        let mut v = Violations::new();
-        for (i, k) in keys.iter().enumerate() {
-            v.text(
-                &format!("tagKeys.{}", i + 1),
-                k,
-                1,
-                128,
-                Some((r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+", validate::is_tag_text)),
-            );
-        }
-        v.finish()?;
+        tags::check_tag_keys(keys)?;
         let user = self.user(&caller.account_id, name).await?;
-        let kept: Vec<Tag> = user
-            .tags
-            .iter()
-            .filter(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)))
-            .cloned()
-            .collect();
+        let kept = tags::without_keys(&user.tags, keys);
         let audit = self.caller_audit(
             caller,
             "iam:UntagUser",
@@ -207,44 +177,5 @@ impl Keyward {
         self.store
             .set_user_tags(&caller.account_id, &user.name, &kept, &audit)
             .await
-    }
-
-    fn check_tags(&self, tags: &[Tag]) -> Result<()> {
-        let mut v = Violations::new();
-        for (i, t) in tags.iter().enumerate() {
-            v.text(
-                &format!("tags.{}.member.key", i + 1),
-                &t.key,
-                1,
-                128,
-                Some((r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+", validate::is_tag_text)),
-            );
-            v.text(
-                &format!("tags.{}.member.value", i + 1),
-                &t.value,
-                0,
-                256,
-                Some((r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*", validate::is_tag_text)),
-            );
-        }
-        v.finish()?;
-        if tags.len() > self.quotas.tags_per_resource {
-            return Err(Error::LimitExceeded(format!(
-                "The number of tags has reached the maximum limit of {}.",
-                self.quotas.tags_per_resource
-            )));
-        }
-        for (i, t) in tags.iter().enumerate() {
-            if t.key.len() >= 4 && t.key[..4].eq_ignore_ascii_case("aws:") {
-                return Err(Error::InvalidInput("User-defined tag keys can't start with \"aws:\". This prefix is reserved for AWS system tags.".into()));
-            }
-            if tags[..i].iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
-                return Err(Error::InvalidInput(
-                    "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-                        .into(),
-                ));
-            }
-        }
-        Ok(())
     }
 }

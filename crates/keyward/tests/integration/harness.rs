@@ -233,7 +233,8 @@ impl Server {
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no listening URL in {line:?}"))
+            .ok_or(format!("no listening URL in {line:?}"))
+            .expect("server start-up line")
             .to_owned();
         Self { child, url }
     }
