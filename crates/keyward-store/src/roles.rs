@@ -503,3 +503,148 @@ impl keyward_core::store::InstanceProfileStore for SqlStore {
         Self::commit(tx).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Conflicts that only policies (managed by another part of the API) can
+    //! cause, checked against the store directly.
+
+    use keyward_core::model::{Account, Group};
+    use keyward_core::store::{AccountStore, GroupStore, RoleStore};
+    use time::OffsetDateTime;
+
+    use super::*;
+
+    const ACCT: &str = "123456789012";
+
+    fn audit() -> AuditEvent {
+        AuditEvent {
+            at: OffsetDateTime::UNIX_EPOCH,
+            account_id: ACCT.into(),
+            actor: "test".into(),
+            action: "test".into(),
+            resource: "test".into(),
+            detail: "{}".into(),
+        }
+    }
+
+    async fn store() -> (SqlStore, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!(
+            "keyward-store-test-{}-{}.db",
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("open store");
+        let account = Account {
+            account_id: ACCT.into(),
+            email: "root@example.com".into(),
+            alias: None,
+            root_password_hash: "x".into(),
+            created: OffsetDateTime::UNIX_EPOCH,
+        };
+        store
+            .create_account(&account, &audit())
+            .await
+            .expect("account");
+        (store, path)
+    }
+
+    async fn exec(store: &SqlStore, sql: &str, kind: &str, id: &str) {
+        sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .bind(ACCT)
+            .bind(kind)
+            .bind(id)
+            .execute(&store.pool)
+            .await
+            .expect("sql");
+    }
+
+    const INLINE: &str = "INSERT INTO inline_policies (account_id, entity_kind, entity_id, policy_name, document) VALUES ($1, $2, $3, 'p', '{}')";
+    const ATTACHED: &str = "INSERT INTO policy_attachments (account_id, entity_kind, entity_id, policy_arn, policy_name, attached_seq) VALUES ($1, $2, $3, 'arn:aws:iam::aws:policy/ReadOnlyAccess', 'ReadOnlyAccess', 1)";
+
+    #[tokio::test]
+    async fn policies_block_deleting_groups_and_roles() {
+        let (store, path) = store().await;
+        let group = Group {
+            account_id: ACCT.into(),
+            group_id: "AGPATEST".into(),
+            name: "devs".into(),
+            path: "/".into(),
+            created: OffsetDateTime::UNIX_EPOCH,
+        };
+        store
+            .create_group(&group, 300, &audit())
+            .await
+            .expect("group");
+        let role = Role {
+            account_id: ACCT.into(),
+            role_id: "AROATEST".into(),
+            name: "app".into(),
+            path: "/".into(),
+            created: OffsetDateTime::UNIX_EPOCH,
+            description: None,
+            max_session_duration: 3600,
+            trust_policy: "{}".into(),
+            permissions_boundary: None,
+            tags: Vec::new(),
+            last_used: None,
+        };
+        store
+            .create_role(&role, 1000, &audit())
+            .await
+            .expect("role");
+
+        for (kind, id) in [("group", "AGPATEST"), ("role", "AROATEST")] {
+            exec(&store, INLINE, kind, id).await;
+            let err = match kind {
+                "group" => store.delete_group(ACCT, "devs", &audit()).await.map(drop),
+                _ => store.delete_role(ACCT, "app", &audit()).await.map(drop),
+            }
+            .expect_err("inline policy remains");
+            assert_eq!(
+                err,
+                Error::DeleteConflict("Cannot delete entity, must delete policies first.".into())
+            );
+            exec(
+                &store,
+                "DELETE FROM inline_policies WHERE account_id = $1 AND entity_kind = $2 AND entity_id = $3",
+                kind,
+                id,
+            )
+            .await;
+            exec(&store, ATTACHED, kind, id).await;
+            let err = match kind {
+                "group" => store.delete_group(ACCT, "devs", &audit()).await.map(drop),
+                _ => store.delete_role(ACCT, "app", &audit()).await.map(drop),
+            }
+            .expect_err("managed policy attached");
+            assert_eq!(
+                err,
+                Error::DeleteConflict(
+                    "Cannot delete entity, must detach all policies first.".into()
+                )
+            );
+            exec(
+                &store,
+                "DELETE FROM policy_attachments WHERE account_id = $1 AND entity_kind = $2 AND entity_id = $3",
+                kind,
+                id,
+            )
+            .await;
+        }
+        store
+            .delete_group(ACCT, "devs", &audit())
+            .await
+            .expect("delete group");
+        store
+            .delete_role(ACCT, "app", &audit())
+            .await
+            .expect("delete role");
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
