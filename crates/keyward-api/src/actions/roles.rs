@@ -311,3 +311,66 @@ pub async fn list_instance_profile_tags(s: Arc<AppState>, c: Caller, p: Params) 
         .await?;
     tag_list(&profile.tags, &p)
 }
+
+#[cfg(test)]
+mod tests {
+    use keyward_core::model::RoleLastUsed;
+
+    use super::*;
+
+    fn role() -> Role {
+        Role {
+            account_id: "123456789012".into(),
+            role_id: "AROAEXAMPLE".into(),
+            name: "app".into(),
+            path: "/".into(),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            description: None,
+            max_session_duration: 3600,
+            trust_policy: r#"{"Version": "2012-10-17"}"#.into(),
+            permissions_boundary: Some("arn:aws:iam::aws:policy/PowerUserAccess".into()),
+            tags: vec![Tag {
+                key: "k".into(),
+                value: "v".into(),
+            }],
+            last_used: None,
+        }
+    }
+
+    fn written(r: &Role, shape: RoleShape) -> String {
+        let mut x = Xml::new();
+        write_role(&mut x, r, "aws", shape);
+        x.into_string()
+    }
+
+    #[test]
+    fn role_members_follow_the_operation() {
+        let r = role();
+        let create = written(&r, RoleShape::Create);
+        assert!(create.contains(
+            "<AssumeRolePolicyDocument>%7B%22Version%22%3A%20%222012-10-17%22%7D</AssumeRolePolicyDocument>"
+        ));
+        assert!(!create.contains("MaxSessionDuration"));
+        assert!(!create.contains("RoleLastUsed"));
+        assert!(create.contains("<Tags>") && create.contains("<PermissionsBoundary>"));
+
+        let get = written(&r, RoleShape::Get);
+        assert!(get.contains("<MaxSessionDuration>3600</MaxSessionDuration>"));
+        assert!(get.ends_with("<RoleLastUsed></RoleLastUsed>"));
+
+        let list = written(&r, RoleShape::List);
+        assert!(list.contains("<MaxSessionDuration>3600</MaxSessionDuration>"));
+        for absent in ["RoleLastUsed", "<Tags>", "PermissionsBoundary"] {
+            assert!(!list.contains(absent), "{absent} in {list}");
+        }
+
+        let mut used = role();
+        used.last_used = Some(RoleLastUsed {
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            region: Some("eu-west-1".into()),
+        });
+        assert!(written(&used, RoleShape::Get).ends_with(
+            "<RoleLastUsed><LastUsedDate>1970-01-01T00:00:00Z</LastUsedDate><Region>eu-west-1</Region></RoleLastUsed>"
+        ));
+    }
+}
