@@ -7,7 +7,6 @@ use keyward_core::caller::{Caller, Principal};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
 use keyward_core::model::KeyStatus;
-use keyward_core::policies::EntityKind;
 use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
 
 use crate::actions::ResourceKind;
@@ -132,23 +131,66 @@ pub(crate) async fn resource_arn(
             "iam",
             &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
         ),
-        ResourceKind::Group | ResourceKind::Role => {
-            let (entity_kind, param) = if kind == ResourceKind::Group {
-                (EntityKind::Group, "GroupName")
-            } else {
-                (EntityKind::Role, "RoleName")
-            };
-            let name = params.get(param).unwrap_or("");
-            match state
-                .keyward
-                .store()
-                .entity(&caller.account_id, entity_kind, name)
-                .await?
-            {
-                Some(e) => e.arn(caller.partition),
-                None => caller.arn_for("iam", &format!("{}/{name}", entity_kind.as_str())),
+        _ => group_role_arn(state, caller, kind, params).await?,
+    })
+}
+
+/// The resource ARNs of groups, roles and instance profiles. An existing
+/// entity is named with its stored path; an unknown one with `/`.
+async fn group_role_arn(
+    state: &AppState,
+    caller: &Caller,
+    kind: ResourceKind,
+    params: &Params,
+) -> Result<String, ApiError> {
+    let arn =
+        |kind: &str, path: &str, name: &str| caller.arn_for("iam", &format!("{kind}{path}{name}"));
+    let new = |kind: &str, name_param: &str| {
+        arn(
+            kind,
+            params.get("Path").unwrap_or("/"),
+            params.get(name_param).unwrap_or(""),
+        )
+    };
+    let all = |kind: &str| arn(kind, params.get("PathPrefix").unwrap_or("/"), "");
+    let store = state.keyward.store();
+    let acct = &caller.account_id;
+    Ok(match kind {
+        ResourceKind::NewGroup => new("group", "GroupName"),
+        ResourceKind::Groups => all("group"),
+        ResourceKind::Group => {
+            let name = params.get("GroupName").unwrap_or("");
+            match store.group(acct, name).await? {
+                Some(g) => g.arn(caller.partition),
+                None => arn("group", "/", name),
             }
         }
+        ResourceKind::NewRole => new("role", "RoleName"),
+        ResourceKind::Roles => all("role"),
+        ResourceKind::Role => {
+            let name = params.get("RoleName").unwrap_or("");
+            match store.role(acct, name).await? {
+                Some(r) => r.arn(caller.partition),
+                None => arn("role", "/", name),
+            }
+        }
+        ResourceKind::NewInstanceProfile => new("instance-profile", "InstanceProfileName"),
+        ResourceKind::InstanceProfiles => all("instance-profile"),
+        ResourceKind::InstanceProfile => {
+            let name = params.get("InstanceProfileName").unwrap_or("");
+            match store.instance_profile(acct, name).await? {
+                Some(p) => p.arn(caller.partition),
+                None => arn("instance-profile", "/", name),
+            }
+        }
+        ResourceKind::Any
+        | ResourceKind::Policy
+        | ResourceKind::NewPolicy
+        | ResourceKind::Policies
+        | ResourceKind::NewUser
+        | ResourceKind::User
+        | ResourceKind::UserOrSelf
+        | ResourceKind::Users => "*".to_owned(),
     })
 }
 

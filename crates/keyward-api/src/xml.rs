@@ -99,6 +99,18 @@ pub fn iso8601(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// Everything but RFC 3986's unreserved characters is percent-encoded.
+const POLICY_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A policy document as IAM puts it in a response: URL-encoded (RFC 3986).
+pub fn encode_policy(document: &str) -> String {
+    percent_encoding::utf8_percent_encode(document, POLICY_ENCODE).to_string()
+}
+
 pub fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
@@ -132,6 +144,14 @@ mod tests {
         assert_eq!(
             x.as_str(),
             "<Users><member><UserName>a&lt;b</UserName></member><member><UserName>c</UserName></member></Users>"
+        );
+    }
+
+    #[test]
+    fn policies_are_url_encoded() {
+        assert_eq!(
+            encode_policy("{\"a\": \"b~c-d_e.f%3A\"}"),
+            "%7B%22a%22%3A%20%22b~c-d_e.f%253A%22%7D"
         );
     }
 

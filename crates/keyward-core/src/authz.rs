@@ -238,7 +238,7 @@ mod tests {
             "arn:aws:iam::123456789012:user/",
             OffsetDateTime::UNIX_EPOCH,
         );
-        let err = decide(&ctx, &[]).unwrap_err();
+        let err = decide(&ctx, &[]).expect_err("an error");
         assert_eq!(
             err.to_string(),
             "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::123456789012:user/ because no identity-based policy allows the iam:ListUsers action"
@@ -287,7 +287,9 @@ mod tests {
     fn arns_are_checked_for_shape() {
         assert!(check_arn("arn:aws:iam::aws:policy/AdministratorAccess").is_ok());
         assert_eq!(
-            check_arn("AdministratorAccess").unwrap_err().to_string(),
+            check_arn("AdministratorAccess")
+                .expect_err("an error")
+                .to_string(),
             "Invalid ARN:  Could not be parsed!"
         );
     }

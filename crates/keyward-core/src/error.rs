@@ -46,4 +46,16 @@ impl Error {
     pub fn no_such_access_key(id: &str) -> Self {
         Self::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
     }
+
+    pub fn no_such_group(name: &str) -> Self {
+        Self::NoSuchEntity(format!("The group with name {name} cannot be found."))
+    }
+
+    pub fn no_such_role(name: &str) -> Self {
+        Self::NoSuchEntity(format!("The role with name {name} cannot be found."))
+    }
+
+    pub fn no_such_instance_profile(name: &str) -> Self {
+        Self::NoSuchEntity(format!("Instance Profile {name} cannot be found."))
+    }
 }

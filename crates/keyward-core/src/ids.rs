@@ -13,6 +13,7 @@ pub enum IdKind {
     Group,
     Role,
     Policy,
+    InstanceProfile,
     AccessKey,
     TemporaryAccessKey,
 }
@@ -24,6 +25,7 @@ impl IdKind {
             Self::Group => "AGPA",
             Self::Role => "AROA",
             Self::Policy => "ANPA",
+            Self::InstanceProfile => "AIPA",
             Self::AccessKey => "AKIA",
             Self::TemporaryAccessKey => "ASIA",
         }

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod groups_roles;
+pub use groups_roles::{Group, InstanceProfile, Role, RoleLastUsed};
+
 /// One AWS account and its root user's sign-in credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -16,6 +16,9 @@ use crate::policies::{
     AuthzSources, Entity, EntityKind, ManagedPolicy, PolicyUsage, PolicyVersion,
 };
 
+mod groups_roles;
+pub use groups_roles::{GroupStore, GroupUpdate, InstanceProfileStore, RoleStore, RoleUpdate};
+
 /// A page of results and whether more follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -306,6 +309,9 @@ pub trait Store:
     + LoginStore
     + AccessKeyStore
     + PolicyStore
+    + GroupStore
+    + RoleStore
+    + InstanceProfileStore
     + AuditStore
     + std::fmt::Debug
 {
@@ -318,6 +324,9 @@ impl<T> Store for T where
         + LoginStore
         + AccessKeyStore
         + PolicyStore
+        + GroupStore
+        + RoleStore
+        + InstanceProfileStore
         + AuditStore
         + std::fmt::Debug
 {

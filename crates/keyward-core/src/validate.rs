@@ -160,7 +160,7 @@ mod tests {
         let mut v = Violations::new();
         v.name("userName", "x y", 64);
         assert_eq!(
-            v.finish().unwrap_err().to_string(),
+            v.finish().expect_err("an error").to_string(),
             r"1 validation error detected: Value 'x y' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+"
         );
     }
@@ -170,7 +170,7 @@ mod tests {
         let mut v = Violations::new();
         v.name("userName", &"a".repeat(65), 64);
         v.path("path", "nope");
-        let msg = v.finish().unwrap_err().to_string();
+        let msg = v.finish().expect_err("an error").to_string();
         assert!(msg.starts_with("2 validation errors detected: "), "{msg}");
         assert!(
             msg.contains(

@@ -11,9 +11,11 @@
 
 mod accounts;
 mod audit;
+mod groups;
 mod keys;
 mod logins;
 mod policies;
+mod roles;
 mod rows;
 mod settings;
 mod users;

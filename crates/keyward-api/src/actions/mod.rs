@@ -3,9 +3,11 @@
 //! call it, and its handler. Adding an action is adding a row here.
 
 mod account;
+mod groups;
 mod keys;
 mod logins;
 mod policies;
+mod roles;
 mod sts;
 mod users;
 
@@ -62,10 +64,24 @@ pub enum ResourceKind {
     NewPolicy,
     /// All managed policies: `policy/` under `PathPrefix`.
     Policies,
+    /// A group to be created from `Path` and `GroupName`.
+    NewGroup,
     /// An existing group named by `GroupName` (its stored path is used).
     Group,
+    /// All groups: `group/` under `PathPrefix`.
+    Groups,
+    /// A role to be created from `Path` and `RoleName`.
+    NewRole,
     /// An existing role named by `RoleName` (its stored path is used).
     Role,
+    /// All roles: `role/` under `PathPrefix`.
+    Roles,
+    /// An instance profile to be created from `Path` and `InstanceProfileName`.
+    NewInstanceProfile,
+    /// An existing instance profile named by `InstanceProfileName`.
+    InstanceProfile,
+    /// All instance profiles: `instance-profile/` under `PathPrefix`.
+    InstanceProfiles,
 }
 
 /// What a handler returns: the inside of `<{Action}Result>`, or nothing.
@@ -609,6 +625,233 @@ pub static ACTIONS: &[ActionDef] = &[
         Role,
         false,
         policies::delete_role_permissions_boundary
+    ),
+    // Groups
+    row!(
+        "CreateGroup",
+        Iam,
+        Some("iam:CreateGroup"),
+        NewGroup,
+        false,
+        groups::create_group
+    ),
+    row!(
+        "GetGroup",
+        Iam,
+        Some("iam:GetGroup"),
+        Group,
+        false,
+        groups::get_group
+    ),
+    row!(
+        "ListGroups",
+        Iam,
+        Some("iam:ListGroups"),
+        Groups,
+        false,
+        groups::list_groups
+    ),
+    row!(
+        "UpdateGroup",
+        Iam,
+        Some("iam:UpdateGroup"),
+        Group,
+        false,
+        groups::update_group
+    ),
+    row!(
+        "DeleteGroup",
+        Iam,
+        Some("iam:DeleteGroup"),
+        Group,
+        false,
+        groups::delete_group
+    ),
+    row!(
+        "AddUserToGroup",
+        Iam,
+        Some("iam:AddUserToGroup"),
+        Group,
+        false,
+        groups::add_user_to_group
+    ),
+    row!(
+        "RemoveUserFromGroup",
+        Iam,
+        Some("iam:RemoveUserFromGroup"),
+        Group,
+        false,
+        groups::remove_user_from_group
+    ),
+    row!(
+        "ListGroupsForUser",
+        Iam,
+        Some("iam:ListGroupsForUser"),
+        User,
+        false,
+        groups::list_groups_for_user
+    ),
+    // Roles
+    row!(
+        "CreateRole",
+        Iam,
+        Some("iam:CreateRole"),
+        NewRole,
+        false,
+        roles::create_role
+    ),
+    row!(
+        "GetRole",
+        Iam,
+        Some("iam:GetRole"),
+        Role,
+        false,
+        roles::get_role
+    ),
+    row!(
+        "ListRoles",
+        Iam,
+        Some("iam:ListRoles"),
+        Roles,
+        false,
+        roles::list_roles
+    ),
+    row!(
+        "UpdateRole",
+        Iam,
+        Some("iam:UpdateRole"),
+        Role,
+        false,
+        roles::update_role
+    ),
+    row!(
+        "UpdateRoleDescription",
+        Iam,
+        Some("iam:UpdateRoleDescription"),
+        Role,
+        false,
+        roles::update_role_description
+    ),
+    row!(
+        "UpdateAssumeRolePolicy",
+        Iam,
+        Some("iam:UpdateAssumeRolePolicy"),
+        Role,
+        false,
+        roles::update_assume_role_policy
+    ),
+    row!(
+        "DeleteRole",
+        Iam,
+        Some("iam:DeleteRole"),
+        Role,
+        false,
+        roles::delete_role
+    ),
+    row!(
+        "TagRole",
+        Iam,
+        Some("iam:TagRole"),
+        Role,
+        false,
+        roles::tag_role
+    ),
+    row!(
+        "UntagRole",
+        Iam,
+        Some("iam:UntagRole"),
+        Role,
+        false,
+        roles::untag_role
+    ),
+    row!(
+        "ListRoleTags",
+        Iam,
+        Some("iam:ListRoleTags"),
+        Role,
+        false,
+        roles::list_role_tags
+    ),
+    // Instance profiles
+    row!(
+        "CreateInstanceProfile",
+        Iam,
+        Some("iam:CreateInstanceProfile"),
+        NewInstanceProfile,
+        false,
+        roles::create_instance_profile
+    ),
+    row!(
+        "GetInstanceProfile",
+        Iam,
+        Some("iam:GetInstanceProfile"),
+        InstanceProfile,
+        false,
+        roles::get_instance_profile
+    ),
+    row!(
+        "ListInstanceProfiles",
+        Iam,
+        Some("iam:ListInstanceProfiles"),
+        InstanceProfiles,
+        false,
+        roles::list_instance_profiles
+    ),
+    row!(
+        "ListInstanceProfilesForRole",
+        Iam,
+        Some("iam:ListInstanceProfilesForRole"),
+        Role,
+        false,
+        roles::list_instance_profiles_for_role
+    ),
+    row!(
+        "DeleteInstanceProfile",
+        Iam,
+        Some("iam:DeleteInstanceProfile"),
+        InstanceProfile,
+        false,
+        roles::delete_instance_profile
+    ),
+    row!(
+        "AddRoleToInstanceProfile",
+        Iam,
+        Some("iam:AddRoleToInstanceProfile"),
+        InstanceProfile,
+        false,
+        roles::add_role_to_instance_profile
+    ),
+    row!(
+        "RemoveRoleFromInstanceProfile",
+        Iam,
+        Some("iam:RemoveRoleFromInstanceProfile"),
+        InstanceProfile,
+        false,
+        roles::remove_role_from_instance_profile
+    ),
+    row!(
+        "TagInstanceProfile",
+        Iam,
+        Some("iam:TagInstanceProfile"),
+        InstanceProfile,
+        false,
+        roles::tag_instance_profile
+    ),
+    row!(
+        "UntagInstanceProfile",
+        Iam,
+        Some("iam:UntagInstanceProfile"),
+        InstanceProfile,
+        false,
+        roles::untag_instance_profile
+    ),
+    row!(
+        "ListInstanceProfileTags",
+        Iam,
+        Some("iam:ListInstanceProfileTags"),
+        InstanceProfile,
+        false,
+        roles::list_instance_profile_tags
     ),
     // STS
     row!(

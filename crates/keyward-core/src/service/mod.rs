@@ -3,14 +3,18 @@
 //! writes the change and its audit event together.
 
 mod accounts;
+mod groups;
 mod keys;
 mod logins;
 mod policies;
+mod roles;
 mod settings;
 mod tags;
 mod users;
 
+pub use groups::GroupWithUsers;
 pub use policies::PolicyFilter;
+pub use roles::NewRole;
 pub use settings::PasswordPolicyInput;
 
 use std::sync::Arc;
@@ -35,6 +39,12 @@ pub struct Quotas {
     pub access_keys_per_user: usize,
     pub tags_per_resource: usize,
     pub attached_policies_per_user: usize,
+    pub groups_per_account: u64,
+    pub groups_per_user: usize,
+    pub roles_per_account: u64,
+    pub instance_profiles_per_account: u64,
+    /// Trust policy characters, whitespace not counted (`ACLSizePerRole`).
+    pub trust_policy_size: usize,
 }
 
 impl Default for Quotas {
@@ -44,6 +54,11 @@ impl Default for Quotas {
             access_keys_per_user: 2,
             tags_per_resource: 50,
             attached_policies_per_user: 10,
+            groups_per_account: 300,
+            groups_per_user: 10,
+            roles_per_account: 1000,
+            instance_profiles_per_account: 1000,
+            trust_policy_size: 2048,
         }
     }
 }

@@ -8,7 +8,7 @@ use keyward_policy::{CompiledPolicy, PolicyKind, PolicyType};
 use time::OffsetDateTime;
 
 use super::Keyward;
-use super::tags::{check_tag_keys, without_tags};
+use super::tags::{check_tag_keys, without_keys};
 use crate::authz::{self, AppliedPolicy, UserAuthz};
 use crate::caller::{Caller, Principal};
 use crate::ids::{self, IdKind};
@@ -490,7 +490,7 @@ impl Keyward {
     pub async fn untag_policy(&self, caller: &Caller, arn: &str, keys: &[String]) -> Result<()> {
         check_tag_keys(keys)?;
         let policy = self.customer_policy(caller, arn).await?;
-        let kept = without_tags(&policy.tags, keys);
+        let kept = without_keys(&policy.tags, keys);
         let audit = self.caller_audit(
             caller,
             "iam:UntagPolicy",

@@ -1,6 +1,5 @@
-//! Tag rules shared by every taggable resource (users, policies, …): AWS's
-//! key/value constraints, the reserved `aws:` prefix, case-insensitive keys
-//! and the per-resource quota.
+//! Tag rules shared by every taggable resource (users, roles, instance
+//! profiles): AWS's constraints, the per-resource quota, case-insensitive keys.
 
 use super::Keyward;
 use crate::model::Tag;
@@ -8,6 +7,8 @@ use crate::validate::{self, Violations};
 use crate::{Error, Result};
 
 impl Keyward {
+    /// Checks tags given on create or Tag*: model constraints, quota, the
+    /// reserved `aws:` prefix and duplicate keys.
     pub(super) fn check_tags(&self, tags: &[Tag]) -> Result<()> {
         let mut v = Violations::new();
         for (i, t) in tags.iter().enumerate() {
@@ -28,10 +29,7 @@ impl Keyward {
         }
         v.finish()?;
         if tags.len() > self.quotas.tags_per_resource {
-            return Err(Error::LimitExceeded(format!(
-                "The number of tags has reached the maximum limit of {}.",
-                self.quotas.tags_per_resource
-            )));
+            return Err(self.too_many_tags());
         }
         for (i, t) in tags.iter().enumerate() {
             if t.key.len() >= 4 && t.key[..4].eq_ignore_ascii_case("aws:") {
@@ -47,11 +45,12 @@ impl Keyward {
         Ok(())
     }
 
-    /// `existing` with `new` (already checked by `check_tags`) added or
-    /// replaced (keys ignore case), checked against the quota.
-    pub(super) fn merge_tags(&self, existing: &[Tag], new: Vec<Tag>) -> Result<Vec<Tag>> {
+    /// The tags after a Tag* call: new values replace those of the same key
+    /// (ignoring case); the result must stay within the quota.
+    pub(super) fn merge_tags(&self, existing: &[Tag], tags: Vec<Tag>) -> Result<Vec<Tag>> {
+        self.check_tags(&tags)?;
         let mut merged = existing.to_vec();
-        for tag in new {
+        for tag in tags {
             match merged
                 .iter_mut()
                 .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
@@ -61,16 +60,20 @@ impl Keyward {
             }
         }
         if merged.len() > self.quotas.tags_per_resource {
-            return Err(Error::LimitExceeded(format!(
-                "The number of tags has reached the maximum limit of {}.",
-                self.quotas.tags_per_resource
-            )));
+            return Err(self.too_many_tags());
         }
         Ok(merged)
     }
+
+    fn too_many_tags(&self) -> Error {
+        Error::LimitExceeded(format!(
+            "The number of tags has reached the maximum limit of {}.",
+            self.quotas.tags_per_resource
+        ))
+    }
 }
 
-/// The model constraints of `TagKeys.member.N`.
+/// Checks the keys given to an Untag* call.
 pub(super) fn check_tag_keys(keys: &[String]) -> Result<()> {
     let mut v = Violations::new();
     for (i, k) in keys.iter().enumerate() {
@@ -85,10 +88,37 @@ pub(super) fn check_tag_keys(keys: &[String]) -> Result<()> {
     v.finish()
 }
 
-/// `tags` without those whose key (ignoring case) is in `keys`.
-pub(super) fn without_tags(tags: &[Tag], keys: &[String]) -> Vec<Tag> {
+/// The tags that remain after removing `keys` (ignoring case).
+pub(super) fn without_keys(tags: &[Tag], keys: &[String]) -> Vec<Tag> {
     tags.iter()
         .filter(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)))
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(k: &str, v: &str) -> Tag {
+        Tag {
+            key: k.into(),
+            value: v.into(),
+        }
+    }
+
+    #[test]
+    fn removing_keys_ignores_case() {
+        let tags = vec![tag("Team", "a"), tag("env", "b")];
+        assert_eq!(without_keys(&tags, &["TEAM".into()]), vec![tag("env", "b")]);
+    }
+
+    #[test]
+    fn tag_keys_are_checked() {
+        assert!(check_tag_keys(&["ok-key".into()]).is_ok());
+        assert!(matches!(
+            check_tag_keys(&[String::new()]),
+            Err(Error::Validation(_))
+        ));
+    }
 }

@@ -1,7 +1,6 @@
 //! IAM users and their tags.
 
-use super::tags::{check_tag_keys, without_tags};
-use super::{Keyward, page_size};
+use super::{Keyward, page_size, tags};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{Tag, User};
@@ -172,9 +171,9 @@ impl Keyward {
     }
 
     pub async fn untag_user(&self, caller: &Caller, name: &str, keys: &[String]) -> Result<()> {
-        check_tag_keys(keys)?;
+        tags::check_tag_keys(keys)?;
         let user = self.user(&caller.account_id, name).await?;
-        let kept = without_tags(&user.tags, keys);
+        let kept = tags::without_keys(&user.tags, keys);
         let audit = self.caller_audit(
             caller,
             "iam:UntagUser",

@@ -233,9 +233,9 @@ impl Server {
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
-            .map(str::to_owned);
-        assert!(url.is_some(), "no listening URL in {line:?}");
-        let url = url.unwrap_or_default();
+            .ok_or(format!("no listening URL in {line:?}"))
+            .expect("server start-up line")
+            .to_owned();
         Self { child, url }
     }
 

@@ -4,10 +4,12 @@
 #![allow(clippy::panic, clippy::unwrap_used)]
 
 mod account_settings;
+mod groups;
 mod harness;
 mod iam_users;
 mod keys;
 mod policies;
+mod roles;
 mod sts_and_auth;
 
 /// Declares each case once per backend: `sqlite::name` and `postgres::name`.
@@ -52,4 +54,10 @@ on_both_backends! {
     crate::sts_and_auth::caller_identity => caller_identity,
     crate::sts_and_auth::user_without_policy_is_denied => user_without_policy_is_denied,
     crate::sts_and_auth::secrets_are_not_stored_in_clear => secrets_are_not_stored_in_clear,
+    crate::groups::group_lifecycle => group_lifecycle,
+    crate::groups::group_quotas_and_bad_input => group_quotas_and_bad_input,
+    crate::roles::role_lifecycle => role_lifecycle,
+    crate::roles::role_bad_input_changes_nothing => role_bad_input_changes_nothing,
+    crate::roles::instance_profile_lifecycle => instance_profile_lifecycle,
+    crate::roles::user_without_policy_cannot_manage_groups_or_roles => user_without_policy_cannot_manage_groups_or_roles,
 }
