@@ -147,7 +147,9 @@ pub async fn update_role(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
             p.int("MaxSessionDuration")?,
         )
         .await?;
-    Ok(None)
+    // UpdateRole's output shape is an empty structure: AWS sends an empty
+    // `<UpdateRoleResult/>`, and strict clients (the Go SDK) require it.
+    Ok(Some(Xml::new()))
 }
 
 pub async fn update_role_description(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
