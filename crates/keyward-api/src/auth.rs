@@ -2,6 +2,8 @@
 //! is the only way to make a `Caller` in the API, so a handler cannot run on an
 //! unauthenticated request.
 
+use std::net::IpAddr;
+
 use keyward_core::Error;
 use keyward_core::caller::{Caller, Principal};
 use keyward_core::crypto::Secret;
@@ -51,8 +53,8 @@ pub(crate) async fn authenticate(
         partition: ids::partition_for_region(scope.region()),
         region: scope.region().to_owned(),
         service: scope.service().to_owned(),
-        source_ip: Some(incoming.peer.ip()),
-        secure_transport: false,
+        source_ip: Some(client_ip(&state.config.trusted_proxies, incoming)),
+        secure_transport: forwarded_https(&state.config.trusted_proxies, incoming),
     };
 
     let entry = state.keyward.credential(key_id).await?;
@@ -93,6 +95,44 @@ pub(crate) async fn authenticate(
         entry.account_id.clone(),
         entry.principal.clone(),
     ))
+}
+
+fn is_trusted(proxies: &[ipnet::IpNet], ip: IpAddr) -> bool {
+    proxies.iter().any(|n| n.contains(&ip))
+}
+
+/// The client's address for `aws:SourceIp`: the peer, unless the peer is a
+/// trusted proxy; then the right-most `X-Forwarded-For` entry that is not a
+/// trusted proxy itself (entries left of it could be forged by the client).
+fn client_ip(proxies: &[ipnet::IpNet], incoming: &Incoming<'_>) -> IpAddr {
+    let peer = incoming.peer.ip();
+    if !is_trusted(proxies, peer) {
+        return peer;
+    }
+    let forwarded = incoming
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(proxies, *ip))
+        .unwrap_or(peer)
+}
+
+/// `aws:SecureTransport`: keyward itself serves plain HTTP, so only a trusted
+/// TLS-terminating proxy can vouch for HTTPS.
+fn forwarded_https(proxies: &[ipnet::IpNet], incoming: &Incoming<'_>) -> bool {
+    is_trusted(proxies, incoming.peer.ip())
+        && incoming
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// The resource an action acts on, as AWS names it for authorization.

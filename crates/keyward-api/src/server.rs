@@ -49,6 +49,9 @@ pub struct ApiConfig {
     pub dev_root_key: Option<(String, Secret)>,
     /// `None` turns the clock-skew check off.
     pub max_clock_skew: Option<std::time::Duration>,
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed for
+    /// `aws:SourceIp` and `aws:SecureTransport`.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Everything a request needs, shared by all requests.

@@ -84,6 +84,13 @@ pub struct ServeArgs {
     /// Dev mode: accept only this fixed root key (ID:SECRET) besides stored keys.
     #[arg(long, env = "KEYWARD_ROOT_ACCESS_KEY")]
     pub root_access_key: Option<String>,
+    /// A proxy (address or CIDR) whose X-Forwarded-For and X-Forwarded-Proto are trusted; repeatable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "KEYWARD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
     /// Largest accepted difference between the request's time and ours; 0 turns the check off.
     #[arg(long, env = "KEYWARD_MAX_CLOCK_SKEW", default_value_t = 900)]
     pub max_clock_skew: u64,

@@ -92,7 +92,17 @@ fn api_config(args: &ServeArgs) -> Result<ApiConfig, String> {
             args.dev_account_id
         ));
     }
+    let trusted_proxies = args
+        .trusted_proxies
+        .iter()
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("--trusted-proxy '{p}' is not an address or CIDR"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ApiConfig {
+        trusted_proxies,
         mode,
         enforcement,
         dev_account_id: args.dev_account_id.clone(),
