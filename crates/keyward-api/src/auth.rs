@@ -8,7 +8,7 @@ use keyward_core::Error;
 use keyward_core::caller::{Caller, Principal};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
-use keyward_core::model::KeyStatus;
+use keyward_core::model::{KeyOwner, KeyStatus};
 use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
 
 use crate::actions::ResourceKind;
@@ -97,6 +97,29 @@ pub(crate) async fn authenticate(
     ))
 }
 
+/// The ARN of the user (or root) that owns `AccessKeyId`; keys of other
+/// accounts and unknown keys are named as a user in the caller's account.
+async fn access_key_owner_arn(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<String, ApiError> {
+    let id = params.get("AccessKeyId").unwrap_or("");
+    let store = state.keyward.store();
+    let key = store
+        .access_key(id)
+        .await?
+        .filter(|k| k.account_id == caller.account_id);
+    Ok(match key.map(|k| k.owner) {
+        Some(KeyOwner::Root) => caller.arn_for("iam", "root"),
+        Some(KeyOwner::User(user_id)) => match store.user_by_id(&user_id).await? {
+            Some(u) => u.arn(caller.partition),
+            None => caller.arn_for("iam", "user/"),
+        },
+        None => caller.arn_for("iam", "user/"),
+    })
+}
+
 fn is_trusted(proxies: &[ipnet::IpNet], ip: IpAddr) -> bool {
     proxies.iter().any(|n| n.contains(&ip))
 }
@@ -150,6 +173,8 @@ pub(crate) async fn resource_arn(
             params.get("UserName").unwrap_or(""),
         ),
         ResourceKind::Users => user_arn(params.get("PathPrefix").unwrap_or("/"), ""),
+        ResourceKind::Caller => caller.arn(),
+        ResourceKind::AccessKeyOwner => access_key_owner_arn(state, caller, params).await?,
         ResourceKind::User | ResourceKind::UserOrSelf => match params.get("UserName") {
             Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
                 Some(u) => u.arn(caller.partition),
@@ -230,6 +255,8 @@ async fn group_role_arn(
         | ResourceKind::NewUser
         | ResourceKind::User
         | ResourceKind::UserOrSelf
+        | ResourceKind::Caller
+        | ResourceKind::AccessKeyOwner
         | ResourceKind::Users => "*".to_owned(),
     })
 }

@@ -31,6 +31,9 @@ enum Command {
     /// The root user's credentials.
     #[command(subcommand)]
     Root(RootCommand),
+    /// List the actions keyward serves, with the IAM action and resource kind
+    /// that authorize each (JSON).
+    Actions,
 }
 
 /// Where the data lives.
@@ -150,6 +153,10 @@ enum RootCommand {
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => wiring::serve(args).await,
+        Command::Actions => {
+            println!("{}", action_table());
+            Ok(())
+        }
         Command::Account(AccountCommand::Create {
             email,
             password_stdin,
@@ -186,6 +193,22 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             root_create_access_key(&keyward, &email, &password, csv, output).await
         }
     }
+}
+
+/// The action table as JSON: what each action needs to be allowed.
+fn action_table() -> serde_json::Value {
+    keyward_api::actions::ACTIONS
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "Action": a.name,
+                "Service": format!("{:?}", a.service).to_lowercase(),
+                "IamAction": a.iam_action,
+                "Resource": format!("{:?}", a.resource),
+                "RootOnly": a.root_only,
+            })
+        })
+        .collect()
 }
 
 fn read_password(from_stdin: bool, prompt: &str) -> Result<Secret, String> {

@@ -56,6 +56,10 @@ pub enum ResourceKind {
     User,
     /// The user named by an optional `UserName`, else the caller itself.
     UserOrSelf,
+    /// The caller itself, whatever the parameters say (ChangePassword).
+    Caller,
+    /// The user (or root) owning the key named by `AccessKeyId`.
+    AccessKeyOwner,
     /// All users: `user/` under `PathPrefix`.
     Users,
     /// A managed policy named by `PolicyArn`.
@@ -219,7 +223,7 @@ pub static ACTIONS: &[ActionDef] = &[
         "GetAccessKeyLastUsed",
         Iam,
         Some("iam:GetAccessKeyLastUsed"),
-        Users,
+        AccessKeyOwner,
         false,
         keys::get_access_key_last_used
     ),
@@ -389,7 +393,7 @@ pub static ACTIONS: &[ActionDef] = &[
         "ChangePassword",
         Iam,
         Some("iam:ChangePassword"),
-        UserOrSelf,
+        Caller,
         false,
         logins::change_password
     ),
