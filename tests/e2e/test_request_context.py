@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import urllib.parse
 
+import pytest
+
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 import kw
 
@@ -69,3 +72,45 @@ def test_trusted_proxy_supplies_source_ip_and_transport(start_server, tmp_path):
     assert denied.status == 403
     assert "because no identity-based policy allows the iam:ListGroups action" in denied.body
     assert _call(server.endpoint, creds, "ListGroups", {"X-Forwarded-Proto": "https"}).status == 200
+
+
+def test_delegated_admin_with_policy_arn_and_permissions_boundary(strict, fresh_account):
+    """The delegation pattern AWS documents: a helpdesk user may create users only
+    with a given boundary and attach only approved policies."""
+    iam = strict.server.iam(fresh_account.admin)
+    acct = fresh_account.account_id
+    boundary = iam.create_policy(PolicyName=kw.unique("bnd"), PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]}))["Policy"]["Arn"]
+    approved = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    delegation = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": f"arn:aws:iam::{acct}:user/*",
+             "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}},
+            {"Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": f"arn:aws:iam::{acct}:user/*",
+             "Condition": {"ArnEquals": {"iam:PolicyARN": approved},
+                           "StringEquals": {"iam:PermissionsBoundary": boundary}}},
+        ],
+    }
+    helper = kw.unique("helpdesk")
+    iam.create_user(UserName=helper)
+    iam.put_user_policy(UserName=helper, PolicyName="delegation", PolicyDocument=json.dumps(delegation))
+    k = iam.create_access_key(UserName=helper)["AccessKey"]
+    desk = strict.server.iam(kw.Creds(k["AccessKeyId"], k["SecretAccessKey"]))
+
+    with pytest.raises(ClientError) as e:
+        desk.create_user(UserName=kw.unique("nobound"))
+    assert kw.err(e.value)[0] == "AccessDenied"
+    made = kw.unique("bounded")
+    desk.create_user(UserName=made, PermissionsBoundary=boundary)
+    desk.attach_user_policy(UserName=made, PolicyArn=approved)
+    with pytest.raises(ClientError) as e:
+        desk.attach_user_policy(UserName=made, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    assert kw.err(e.value)[0] == "AccessDenied"
+    # A user without the boundary cannot be given even the approved policy.
+    plain = kw.unique("plain")
+    iam.create_user(UserName=plain)
+    with pytest.raises(ClientError) as e:
+        desk.attach_user_policy(UserName=plain, PolicyArn=approved)
+    assert kw.err(e.value)[0] == "AccessDenied"

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use keyward_core::Error;
+use keyward_core::authz::RequestKeys;
 use keyward_core::caller::{Caller, Principal};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
@@ -97,6 +98,26 @@ pub(crate) async fn authenticate(
     ))
 }
 
+/// The condition keys a request carries in its parameters: request tags,
+/// `iam:PolicyARN`, and `iam:PermissionsBoundary` (the boundary being set, or
+/// the target user's or role's current one).
+pub(crate) fn request_keys(target: &Target, params: &Params) -> RequestKeys {
+    // Only requests that carry tags pay for collecting them.
+    let tags = if params.get("Tags.member.1.Key").is_some() {
+        params.tags("Tags")
+    } else {
+        Vec::new()
+    };
+    RequestKeys {
+        tags,
+        policy_arn: params.get("PolicyArn").map(str::to_owned),
+        permissions_boundary: params
+            .get("PermissionsBoundary")
+            .map(str::to_owned)
+            .or_else(|| target.boundary.clone()),
+    }
+}
+
 /// The ARN of the user (or root) that owns `AccessKeyId`; keys of other
 /// accounts and unknown keys are named as a user in the caller's account.
 async fn access_key_owner_arn(
@@ -164,9 +185,10 @@ pub(crate) async fn resource_arn(
     caller: &Caller,
     kind: ResourceKind,
     params: &Params,
-) -> Result<String, ApiError> {
+) -> Result<Target, ApiError> {
     let user_arn = |path: &str, name: &str| caller.arn_for("iam", &format!("user{path}{name}"));
-    Ok(match kind {
+    let mut boundary = None;
+    let arn = match kind {
         ResourceKind::Any => "*".to_owned(),
         ResourceKind::NewUser => user_arn(
             params.get("Path").unwrap_or("/"),
@@ -177,7 +199,10 @@ pub(crate) async fn resource_arn(
         ResourceKind::AccessKeyOwner => access_key_owner_arn(state, caller, params).await?,
         ResourceKind::User | ResourceKind::UserOrSelf => match params.get("UserName") {
             Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
-                Some(u) => u.arn(caller.partition),
+                Some(u) => {
+                    boundary = u.permissions_boundary.clone();
+                    u.arn(caller.partition)
+                }
                 None => user_arn("/", name),
             },
             None if kind == ResourceKind::UserOrSelf => caller.arn(),
@@ -196,8 +221,17 @@ pub(crate) async fn resource_arn(
             "iam",
             &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
         ),
-        _ => group_role_arn(state, caller, kind, params).await?,
-    })
+        _ => group_role_arn(state, caller, kind, params, &mut boundary).await?,
+    };
+    Ok(Target { arn, boundary })
+}
+
+/// An action's resource, and the permissions boundary of that resource when
+/// it is an existing user or role (for `iam:PermissionsBoundary`).
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub arn: String,
+    pub boundary: Option<String>,
 }
 
 /// The resource ARNs of groups, roles and instance profiles. An existing
@@ -207,6 +241,7 @@ async fn group_role_arn(
     caller: &Caller,
     kind: ResourceKind,
     params: &Params,
+    boundary: &mut Option<String>,
 ) -> Result<String, ApiError> {
     let arn =
         |kind: &str, path: &str, name: &str| caller.arn_for("iam", &format!("{kind}{path}{name}"));
@@ -235,7 +270,10 @@ async fn group_role_arn(
         ResourceKind::Role => {
             let name = params.get("RoleName").unwrap_or("");
             match store.role(acct, name).await? {
-                Some(r) => r.arn(caller.partition),
+                Some(r) => {
+                    boundary.clone_from(&r.permissions_boundary);
+                    r.arn(caller.partition)
+                }
                 None => arn("role", "/", name),
             }
         }

@@ -216,16 +216,12 @@ async fn authorize(
     if caller.is_root() {
         return Ok(());
     }
-    let resource = crate::auth::resource_arn(state, caller, def.resource, params).await?;
-    // Only requests that carry tags pay for collecting them.
-    let request_tags = if params.get("Tags.member.1.Key").is_some() {
-        params.tags("Tags")
-    } else {
-        Vec::new()
-    };
+    let target = crate::auth::resource_arn(state, caller, def.resource, params).await?;
+    let request_keys = crate::auth::request_keys(&target, params);
+    let resource = target.arn;
     match state
         .keyward
-        .authorize(caller, iam_action, &resource, &request_tags)
+        .authorize(caller, iam_action, &resource, &request_keys)
         .await
     {
         Ok(()) => Ok(()),

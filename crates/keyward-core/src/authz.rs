@@ -156,6 +156,30 @@ pub fn request_context(
 
 /// Adds `aws:PrincipalTag/<key>` for the principal's tags and, for a request
 /// that carries tags, `aws:RequestTag/<key>` and `aws:TagKeys`.
+/// Condition keys a request carries in its parameters, beyond the principal's.
+#[derive(Debug, Clone, Default)]
+pub struct RequestKeys {
+    /// Tags sent with the request (`aws:RequestTag/*`, `aws:TagKeys`).
+    pub tags: Vec<Tag>,
+    /// `iam:PolicyARN`: the managed policy being attached or detached.
+    pub policy_arn: Option<String>,
+    /// `iam:PermissionsBoundary`: the boundary being set, or the target's current one.
+    pub permissions_boundary: Option<String>,
+}
+
+/// Adds the request's own condition keys.
+pub fn add_request_keys(ctx: &mut RequestContext, keys: &RequestKeys) {
+    if let Some(arn) = &keys.policy_arn {
+        ctx.set("iam:PolicyARN", vec![ContextValue::Arn(arn.clone())]);
+    }
+    if let Some(arn) = &keys.permissions_boundary {
+        ctx.set(
+            "iam:PermissionsBoundary",
+            vec![ContextValue::Arn(arn.clone())],
+        );
+    }
+}
+
 pub fn add_tag_context(ctx: &mut RequestContext, principal_tags: &[Tag], request_tags: &[Tag]) {
     for t in principal_tags {
         ctx.set(

@@ -909,7 +909,7 @@ mod tests {
         let acct = account.account_id.clone();
         let root = kw.root_caller(&acct);
         let user = kw
-            .create_user(&root, "gail", None, Vec::new())
+            .create_user(&root, "gail", None, None, Vec::new())
             .await
             .expect("user");
         // A group and a membership, as the groups code writes them.
@@ -938,7 +938,8 @@ mod tests {
             secure_transport: true,
         };
         let users = format!("arn:aws:iam::{acct}:user/");
-        let list = || kw.authorize(&gail, "iam:ListUsers", &users, &[]);
+        let no_keys = keyward_core::authz::RequestKeys::default();
+        let list = || kw.authorize(&gail, "iam:ListUsers", &users, &no_keys);
         assert!(list().await.is_err(), "no policy yet");
 
         let read_only = "arn:aws:iam::aws:policy/IAMReadOnlyAccess";

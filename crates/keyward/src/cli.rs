@@ -246,7 +246,7 @@ async fn account_create(
     if let Some(name) = admin_user {
         let root = keyward.root_caller(&account.account_id);
         let user = keyward
-            .create_user(&root, name, None, Vec::new())
+            .create_user(&root, name, None, None, Vec::new())
             .await
             .map_err(|e| e.to_string())?;
         keyward

@@ -38,7 +38,7 @@ pub(crate) fn write_role(x: &mut Xml, r: &Role, partition: &str, shape: RoleShap
     }
     if let Some(b) = &r.permissions_boundary {
         x.node("PermissionsBoundary", |x| {
-            x.text("PermissionsBoundaryType", "Policy")
+            x.text("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
                 .text("PermissionsBoundaryArn", b);
         });
     }

@@ -22,7 +22,7 @@ pub(crate) fn write_user(x: &mut Xml, u: &User, partition: &str, with_tags: bool
     }
     if let Some(b) = &u.permissions_boundary {
         x.node("PermissionsBoundary", |x| {
-            x.text("PermissionsBoundaryType", "Policy")
+            x.text("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
                 .text("PermissionsBoundaryArn", b);
         });
     }
@@ -37,7 +37,13 @@ pub async fn create_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     let name = p.required("UserName")?;
     let user = s
         .keyward
-        .create_user(&c, name, p.get("Path"), p.tags("Tags"))
+        .create_user(
+            &c,
+            name,
+            p.get("Path"),
+            p.get("PermissionsBoundary"),
+            p.tags("Tags"),
+        )
         .await?;
     let mut x = Xml::new();
     x.node("User", |x| write_user(x, &user, c.partition, true));

@@ -756,6 +756,34 @@ impl Keyward {
         Ok(())
     }
 
+    /// A permissions boundary must name an existing managed policy: an AWS
+    /// managed one, or a customer managed one of the caller's account.
+    pub(super) async fn check_boundary(&self, caller: &Caller, policy_arn: &str) -> Result<()> {
+        authz::check_arn(policy_arn)?;
+        let Some((account, _, _)) = policies::split_policy_arn(policy_arn) else {
+            return Err(Error::InvalidInput(format!(
+                "ARN {policy_arn} is not valid."
+            )));
+        };
+        let exists = if account == "aws" {
+            self.catalog.get(policy_arn).is_some()
+        } else {
+            account == caller.account_id
+                && self
+                    .store
+                    .policy(&caller.account_id, policy_arn)
+                    .await?
+                    .is_some()
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(Error::NoSuchEntity(format!(
+                "Policy {policy_arn} does not exist or is not attachable."
+            )))
+        }
+    }
+
     /// Sets a user's or role's permissions boundary to a managed policy.
     pub async fn put_permissions_boundary(
         &self,
@@ -768,19 +796,7 @@ impl Keyward {
         v.name(kind.name_field(), name, 128);
         v.text("permissionsBoundary", policy_arn, 20, 2048, None);
         v.finish()?;
-        authz::check_arn(policy_arn)?;
-        let Some((account, _, _)) = policies::split_policy_arn(policy_arn) else {
-            return Err(Error::InvalidInput(format!(
-                "ARN {policy_arn} is not valid."
-            )));
-        };
-        if account != "aws" && account != caller.account_id
-            || account == "aws" && self.catalog.get(policy_arn).is_none()
-        {
-            return Err(Error::NoSuchEntity(format!(
-                "Policy {policy_arn} does not exist or is not attachable."
-            )));
-        }
+        self.check_boundary(caller, policy_arn).await?;
         let entity = self.entity(&caller.account_id, kind, name).await?;
         let audit = self.caller_audit(
             caller,
@@ -826,14 +842,15 @@ impl Keyward {
         caller: &Caller,
         action: &str,
         resource: &str,
-        request_tags: &[Tag],
+        request: &authz::RequestKeys,
     ) -> Result<()> {
         let Principal::User { user_id, .. } = &caller.principal else {
             return Ok(());
         };
         let user = self.user_authz(&caller.account_id, user_id).await?;
         let mut ctx = authz::request_context(caller, action, resource, self.clock.now());
-        authz::add_tag_context(&mut ctx, &user.tags, request_tags);
+        authz::add_tag_context(&mut ctx, &user.tags, &request.tags);
+        authz::add_request_keys(&mut ctx, request);
         authz::decide(&ctx, &user.policies)
     }
 

@@ -4,7 +4,6 @@ use keyward_policy::PolicyKind;
 
 use super::groups::check_listing;
 use super::{Keyward, page_size, tags};
-use crate::authz;
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{InstanceProfile, Role, Tag};
@@ -101,14 +100,7 @@ impl Keyward {
         self.check_trust_policy("assumeRolePolicyDocument", input.trust_policy)?;
         self.check_tags(&input.tags)?;
         if let Some(b) = input.permissions_boundary {
-            authz::check_arn(b)?;
-            // AWS managed policies are known here; a customer managed one is
-            // looked up by the store inside its transaction.
-            if b.split(':').nth(4) == Some("aws") && keyward_policy::managed::find(b).is_none() {
-                return Err(Error::NoSuchEntity(format!(
-                    "Policy {b} does not exist or is not attachable."
-                )));
-            }
+            self.check_boundary(caller, b).await?;
         }
         let role = Role {
             account_id: caller.account_id.clone(),

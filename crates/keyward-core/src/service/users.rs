@@ -14,14 +14,21 @@ impl Keyward {
         caller: &Caller,
         name: &str,
         path: Option<&str>,
+        permissions_boundary: Option<&str>,
         tags: Vec<Tag>,
     ) -> Result<User> {
         let path = path.unwrap_or("/");
         let mut v = Violations::new();
         v.name("userName", name, 64);
         v.path("path", path);
+        if let Some(b) = permissions_boundary {
+            v.text("permissionsBoundary", b, 20, 2048, None);
+        }
         v.finish()?;
         self.check_tags(&tags)?;
+        if let Some(b) = permissions_boundary {
+            self.check_boundary(caller, b).await?;
+        }
         if self.store.count_users(&caller.account_id).await? >= self.quotas.users_per_account {
             return Err(Error::LimitExceeded(format!(
                 "Cannot exceed quota for UsersPerAccount: {}",
@@ -35,14 +42,14 @@ impl Keyward {
             path: path.to_owned(),
             created: self.clock.now(),
             password_last_used: None,
-            permissions_boundary: None,
+            permissions_boundary: permissions_boundary.map(str::to_owned),
             tags,
         };
         let audit = self.caller_audit(
             caller,
             "iam:CreateUser",
             &user.arn(caller.partition),
-            &serde_json::json!({ "userName": name, "path": path }),
+            &serde_json::json!({ "userName": name, "path": path, "permissionsBoundary": permissions_boundary }),
         );
         self.store.create_user(&user, &audit).await?;
         Ok(user)
