@@ -7,10 +7,22 @@ use keyward_core::{Error, Result};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use crate::named::{Named, page};
 use crate::rows::{from_unix, user_from_row};
 use crate::{SqlStore, USER_COLUMNS, is_unique_violation, storage};
 
 const GROUP_COLUMNS: &str = "group_id, account_id, name, path, created";
+
+const GROUPS: Named<Group> = Named {
+    table: "iam_groups",
+    columns: GROUP_COLUMNS,
+    from_row: group_from_row,
+    name: group_name,
+};
+
+fn group_name(g: &Group) -> &str {
+    &g.name
+}
 
 fn group_from_row(r: &AnyRow) -> Result<Group> {
     Ok(Group {
@@ -42,15 +54,10 @@ async fn group_in_tx(
     account_id: &str,
     name: &str,
 ) -> Result<Group> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 AND name_lower = $2"
-    )))
-    .bind(account_id)
-    .bind(name.to_lowercase())
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(storage)?;
-    group_from_row(&row.ok_or_else(|| Error::no_such_group(name))?)
+    GROUPS
+        .by_name(&mut **tx, account_id, name)
+        .await?
+        .ok_or_else(|| Error::no_such_group(name))
 }
 
 async fn user_id_in_tx(
@@ -107,16 +114,7 @@ impl keyward_core::store::GroupStore for SqlStore {
     }
 
     async fn group(&self, account_id: &str, name: &str) -> Result<Option<Group>> {
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 AND name_lower = $2"
-        )))
-        .bind(account_id)
-        .bind(name.to_lowercase())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(storage)?
-        .map(|r| group_from_row(&r))
-        .transpose()
+        GROUPS.by_name(&self.pool, account_id, name).await
     }
 
     async fn list_groups(
@@ -126,22 +124,9 @@ impl keyward_core::store::GroupStore for SqlStore {
         marker: Option<&str>,
         max: usize,
     ) -> Result<Page<Group>> {
-        let limit = i64::try_from(max).unwrap_or(1000) + 1;
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 AND name_lower > $2 AND substr(path, 1, length($3)) = $3 ORDER BY name_lower LIMIT $4"
-        )))
-        .bind(account_id)
-        .bind(marker.unwrap_or(""))
-        .bind(path_prefix)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
-        let items = rows
-            .iter()
-            .map(group_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(page(items, max, |g| g.name.to_lowercase()))
+        GROUPS
+            .list(&self.pool, account_id, path_prefix, marker, max)
+            .await
     }
 
     async fn update_group(
@@ -314,15 +299,4 @@ impl keyward_core::store::GroupStore for SqlStore {
         .map_err(storage)?;
         rows.iter().map(group_from_row).collect()
     }
-}
-
-/// Cuts a `max + 1` fetch to a page; the marker is the last item's sort key.
-pub(crate) fn page<T>(mut items: Vec<T>, max: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let next_marker = if items.len() > max {
-        items.truncate(max);
-        items.last().map(key)
-    } else {
-        None
-    };
-    Page { items, next_marker }
 }

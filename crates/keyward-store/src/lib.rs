@@ -14,6 +14,7 @@ mod audit;
 mod groups;
 mod keys;
 mod logins;
+mod named;
 mod policies;
 mod roles;
 mod rows;
@@ -166,6 +167,18 @@ impl SqlStore {
             .map(|r| user_from_row(&r))
             .transpose()
     }
+}
+
+/// The users table, for the shared by-name look-up and listing.
+pub(crate) const USERS: named::Named<User> = named::Named {
+    table: "users",
+    columns: USER_COLUMNS,
+    from_row: user_from_row,
+    name: user_name,
+};
+
+fn user_name(u: &User) -> &str {
+    &u.name
 }
 
 const USER_COLUMNS: &str =

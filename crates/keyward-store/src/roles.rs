@@ -7,12 +7,35 @@ use keyward_core::{Error, Result};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use crate::groups::{count, page};
+use crate::groups::count;
+use crate::named::Named;
 use crate::rows::from_unix;
 use crate::{SqlStore, is_unique_violation, storage};
 
 const ROLE_COLUMNS: &str = "role_id, account_id, name, path, created, description, max_session_duration, trust_policy, permissions_boundary, tags, last_used_at, last_used_region";
 const PROFILE_COLUMNS: &str = "instance_profile_id, account_id, name, path, created, tags";
+
+const ROLES: Named<Role> = Named {
+    table: "roles",
+    columns: ROLE_COLUMNS,
+    from_row: role_from_row,
+    name: role_name,
+};
+
+const PROFILES: Named<InstanceProfile> = Named {
+    table: "instance_profiles",
+    columns: PROFILE_COLUMNS,
+    from_row: profile_from_row,
+    name: profile_name,
+};
+
+fn role_name(r: &Role) -> &str {
+    &r.name
+}
+
+fn profile_name(p: &InstanceProfile) -> &str {
+    &p.name
+}
 
 fn role_from_row(r: &AnyRow) -> Result<Role> {
     let tags: String = r.try_get("tags").map_err(storage)?;
@@ -58,15 +81,10 @@ async fn role_in_tx(
     account_id: &str,
     name: &str,
 ) -> Result<Role> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = $1 AND name_lower = $2"
-    )))
-    .bind(account_id)
-    .bind(name.to_lowercase())
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(storage)?;
-    role_from_row(&row.ok_or_else(|| Error::no_such_role(name))?)
+    ROLES
+        .by_name(&mut **tx, account_id, name)
+        .await?
+        .ok_or_else(|| Error::no_such_role(name))
 }
 
 async fn profile_in_tx(
@@ -74,15 +92,10 @@ async fn profile_in_tx(
     account_id: &str,
     name: &str,
 ) -> Result<InstanceProfile> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {PROFILE_COLUMNS} FROM instance_profiles WHERE account_id = $1 AND name_lower = $2"
-    )))
-    .bind(account_id)
-    .bind(name.to_lowercase())
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(storage)?;
-    profile_from_row(&row.ok_or_else(|| Error::no_such_instance_profile(name))?)
+    PROFILES
+        .by_name(&mut **tx, account_id, name)
+        .await?
+        .ok_or_else(|| Error::no_such_instance_profile(name))
 }
 
 impl SqlStore {
@@ -161,16 +174,7 @@ impl keyward_core::store::RoleStore for SqlStore {
     }
 
     async fn role(&self, account_id: &str, name: &str) -> Result<Option<Role>> {
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = $1 AND name_lower = $2"
-        )))
-        .bind(account_id)
-        .bind(name.to_lowercase())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(storage)?
-        .map(|r| role_from_row(&r))
-        .transpose()
+        ROLES.by_name(&self.pool, account_id, name).await
     }
 
     async fn list_roles(
@@ -180,19 +184,9 @@ impl keyward_core::store::RoleStore for SqlStore {
         marker: Option<&str>,
         max: usize,
     ) -> Result<Page<Role>> {
-        let limit = i64::try_from(max).unwrap_or(1000) + 1;
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = $1 AND name_lower > $2 AND substr(path, 1, length($3)) = $3 ORDER BY name_lower LIMIT $4"
-        )))
-        .bind(account_id)
-        .bind(marker.unwrap_or(""))
-        .bind(path_prefix)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
-        let items = rows.iter().map(role_from_row).collect::<Result<Vec<_>>>()?;
-        Ok(page(items, max, |r| r.name.to_lowercase()))
+        ROLES
+            .list(&self.pool, account_id, path_prefix, marker, max)
+            .await
     }
 
     async fn update_role(
@@ -333,16 +327,8 @@ impl keyward_core::store::InstanceProfileStore for SqlStore {
         account_id: &str,
         name: &str,
     ) -> Result<Option<InstanceProfile>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {PROFILE_COLUMNS} FROM instance_profiles WHERE account_id = $1 AND name_lower = $2"
-        )))
-        .bind(account_id)
-        .bind(name.to_lowercase())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(storage)?;
-        match row {
-            Some(r) => Ok(self.with_roles(vec![profile_from_row(&r)?]).await?.pop()),
+        match PROFILES.by_name(&self.pool, account_id, name).await? {
+            Some(p) => Ok(self.with_roles(vec![p]).await?.pop()),
             None => Ok(None),
         }
     }
@@ -354,22 +340,9 @@ impl keyward_core::store::InstanceProfileStore for SqlStore {
         marker: Option<&str>,
         max: usize,
     ) -> Result<Page<InstanceProfile>> {
-        let limit = i64::try_from(max).unwrap_or(1000) + 1;
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {PROFILE_COLUMNS} FROM instance_profiles WHERE account_id = $1 AND name_lower > $2 AND substr(path, 1, length($3)) = $3 ORDER BY name_lower LIMIT $4"
-        )))
-        .bind(account_id)
-        .bind(marker.unwrap_or(""))
-        .bind(path_prefix)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
-        let items = rows
-            .iter()
-            .map(profile_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let mut page = page(items, max, |p| p.name.to_lowercase());
+        let mut page = PROFILES
+            .list(&self.pool, account_id, path_prefix, marker, max)
+            .await?;
         page.items = self.with_roles(page.items).await?;
         Ok(page)
     }

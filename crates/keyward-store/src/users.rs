@@ -35,12 +35,7 @@ impl keyward_core::store::UserStore for SqlStore {
     }
 
     async fn user(&self, account_id: &str, name: &str) -> Result<Option<User>> {
-        self.fetch_user(
-            format!("SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 AND name_lower = $2"),
-            account_id,
-            Some(&name.to_lowercase()),
-        )
-        .await
+        USERS.by_name(&self.pool, account_id, name).await
     }
 
     async fn user_by_id(&self, user_id: &str) -> Result<Option<User>> {
@@ -59,25 +54,9 @@ impl keyward_core::store::UserStore for SqlStore {
         marker: Option<&str>,
         max: usize,
     ) -> Result<Page<User>> {
-        let limit = i64::try_from(max).unwrap_or(1000) + 1;
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 AND name_lower > $2 AND substr(path, 1, length($3)) = $3 ORDER BY name_lower LIMIT $4"
-        )))
-        .bind(account_id)
-        .bind(marker.unwrap_or(""))
-        .bind(path_prefix)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
-        let mut items = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
-        let next_marker = if items.len() > max {
-            items.truncate(max);
-            items.last().map(|u| u.name.to_lowercase())
-        } else {
-            None
-        };
-        Ok(Page { items, next_marker })
+        USERS
+            .list(&self.pool, account_id, path_prefix, marker, max)
+            .await
     }
 
     async fn update_user(
@@ -88,15 +67,10 @@ impl keyward_core::store::UserStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<User> {
         let (mut tx, seq) = self.write_tx(account_id).await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 AND name_lower = $2"
-        )))
-        .bind(account_id)
-        .bind(name.to_lowercase())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(storage)?;
-        let mut user = user_from_row(&row.ok_or_else(|| Error::no_such_user(name))?)?;
+        let mut user = USERS
+            .by_name(&mut *tx, account_id, name)
+            .await?
+            .ok_or_else(|| Error::no_such_user(name))?;
         if let Some(n) = &update.new_name {
             user.name.clone_from(n);
         }
@@ -129,15 +103,10 @@ impl keyward_core::store::UserStore for SqlStore {
 
     async fn delete_user(&self, account_id: &str, name: &str, audit: &AuditEvent) -> Result<User> {
         let (mut tx, seq) = self.write_tx(account_id).await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 AND name_lower = $2"
-        )))
-        .bind(account_id)
-        .bind(name.to_lowercase())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(storage)?;
-        let user = user_from_row(&row.ok_or_else(|| Error::no_such_user(name))?)?;
+        let user = USERS
+            .by_name(&mut *tx, account_id, name)
+            .await?
+            .ok_or_else(|| Error::no_such_user(name))?;
         let refs: i64 = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM access_keys WHERE owner_user_id = $1) \
                + (SELECT COUNT(*) FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1) \
