@@ -131,6 +131,7 @@ pub(crate) async fn resource_arn(
             "iam",
             &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
         ),
+        ResourceKind::PolicySource => params.get("PolicySourceArn").unwrap_or("*").to_owned(),
         _ => group_role_arn(state, caller, kind, params).await?,
     })
 }
@@ -190,7 +191,8 @@ async fn group_role_arn(
         | ResourceKind::NewUser
         | ResourceKind::User
         | ResourceKind::UserOrSelf
-        | ResourceKind::Users => "*".to_owned(),
+        | ResourceKind::Users
+        | ResourceKind::PolicySource => "*".to_owned(),
     })
 }
 

@@ -9,6 +9,8 @@ mod logins;
 mod policies;
 mod roles;
 mod settings;
+mod simulator;
+
 mod tags;
 mod users;
 
@@ -16,6 +18,7 @@ pub use groups::GroupWithUsers;
 pub use policies::PolicyFilter;
 pub use roles::NewRole;
 pub use settings::PasswordPolicyInput;
+pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 
 use std::sync::Arc;
 

@@ -886,12 +886,12 @@ impl Keyward {
     }
 }
 
-const DENY_ALL: &str =
+pub(super) const DENY_ALL: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
 
 /// Compiles a stored (already validated) document; logs and skips one that
 /// no longer parses.
-fn compile(id: &str, document: &str) -> Option<Arc<CompiledPolicy>> {
+pub(super) fn compile(id: &str, document: &str) -> Option<Arc<CompiledPolicy>> {
     match keyward_policy::parse_unvalidated(document) {
         Ok(p) => Some(Arc::new(CompiledPolicy::new(&p))),
         Err(e) => {
