@@ -889,6 +889,14 @@ pub static ACTIONS: &[ActionDef] = &[
         false,
         simulator::get_context_keys_for_custom_policy
     ),
+    row!(
+        "GetAccountAuthorizationDetails",
+        Iam,
+        Some("iam:GetAccountAuthorizationDetails"),
+        Any,
+        false,
+        simulator::get_account_authorization_details
+    ),
     // STS
     row!(
         "GetCallerIdentity",

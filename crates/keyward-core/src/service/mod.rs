@@ -3,6 +3,7 @@
 //! writes the change and its audit event together.
 
 mod accounts;
+mod details;
 mod groups;
 mod keys;
 mod logins;
@@ -14,6 +15,7 @@ mod simulator;
 mod tags;
 mod users;
 
+pub use details::{AuthorizationDetail, GroupDetail, PolicyDetail, RoleDetail, UserDetail};
 pub use groups::GroupWithUsers;
 pub use policies::PolicyFilter;
 pub use roles::NewRole;

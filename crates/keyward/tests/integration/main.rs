@@ -63,4 +63,5 @@ on_both_backends! {
     crate::roles::user_without_policy_cannot_manage_groups_or_roles => user_without_policy_cannot_manage_groups_or_roles,
     crate::simulator::simulate_principal_policy => simulate_principal_policy,
     crate::simulator::simulate_custom_policy_and_context_keys => simulate_custom_policy_and_context_keys,
+    crate::simulator::account_authorization_details => account_authorization_details,
 }

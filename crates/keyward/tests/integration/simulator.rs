@@ -376,3 +376,195 @@ pub async fn simulate_custom_policy_and_context_keys(store: StoreLocation, _b: B
         .expect_err("no actions");
     assert_eq!(error_of(&err).0, "ValidationError");
 }
+
+/// IAM sends documents URL-encoded; aws-sdk-rust hands them over as sent.
+fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("utf8");
+            out.push(u8::from_str_radix(hex, 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("utf8")
+}
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+pub async fn account_authorization_details(store: StoreLocation, _b: Backend) {
+    let account = create_account(&store, "admin");
+    let acct = account.account_id.clone();
+    let server = Server::start(&store, &[]).await;
+    let iam = server.iam(&account.admin_key);
+    let get_bob = GET_BOB.replace("ACCT", &acct);
+
+    iam.create_user()
+        .user_name("dana")
+        .send()
+        .await
+        .expect("user");
+    iam.put_user_policy()
+        .user_name("dana")
+        .policy_name("GetBob")
+        .policy_document(&get_bob)
+        .send()
+        .await
+        .expect("inline");
+    iam.create_group()
+        .group_name("ops")
+        .send()
+        .await
+        .expect("group");
+    iam.add_user_to_group()
+        .group_name("ops")
+        .user_name("dana")
+        .send()
+        .await
+        .expect("member");
+    iam.put_group_policy()
+        .group_name("ops")
+        .policy_name("All")
+        .policy_document(ALLOW_ALL_IAM)
+        .send()
+        .await
+        .expect("group inline");
+    iam.create_role()
+        .role_name("worker")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .expect("role");
+    iam.put_role_policy()
+        .role_name("worker")
+        .policy_name("ListOnly")
+        .policy_document(BOUNDARY_LIST_ONLY)
+        .send()
+        .await
+        .expect("role inline");
+    let created = iam
+        .create_policy()
+        .policy_name("Office")
+        .policy_document(FROM_OFFICE)
+        .send()
+        .await
+        .expect("policy");
+    let policy_arn = created
+        .policy()
+        .and_then(|p| p.arn())
+        .expect("arn")
+        .to_owned();
+    iam.attach_user_policy()
+        .user_name("dana")
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .expect("attach");
+    iam.attach_role_policy()
+        .role_name("worker")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("attach aws managed");
+
+    let d = iam
+        .get_account_authorization_details()
+        .send()
+        .await
+        .expect("details");
+    let dana = d
+        .user_detail_list()
+        .iter()
+        .find(|u| u.user_name() == Some("dana"))
+        .expect("dana");
+    assert_eq!(dana.group_list(), ["ops"]);
+    let inline = &dana.user_policy_list()[0];
+    assert_eq!(inline.policy_name(), Some("GetBob"));
+    assert_eq!(url_decode(inline.policy_document().expect("doc")), get_bob);
+    assert_eq!(
+        dana.attached_managed_policies()[0].policy_arn(),
+        Some(policy_arn.as_str())
+    );
+    let ops = &d.group_detail_list()[0];
+    assert_eq!(ops.group_name(), Some("ops"));
+    assert_eq!(
+        url_decode(ops.group_policy_list()[0].policy_document().expect("doc")),
+        ALLOW_ALL_IAM
+    );
+    let worker = &d.role_detail_list()[0];
+    assert_eq!(worker.role_name(), Some("worker"));
+    assert_eq!(
+        url_decode(worker.assume_role_policy_document().expect("trust")),
+        TRUST
+    );
+    assert_eq!(
+        url_decode(worker.role_policy_list()[0].policy_document().expect("doc")),
+        BOUNDARY_LIST_ONLY
+    );
+    assert_eq!(
+        worker.attached_managed_policies()[0].policy_name(),
+        Some("IAMReadOnlyAccess")
+    );
+    let names: Vec<&str> = d
+        .policies()
+        .iter()
+        .filter_map(|p| p.policy_name())
+        .collect();
+    // The admin user's AdministratorAccess and the role's IAMReadOnlyAccess
+    // are attached; no other AWS managed policy is listed.
+    assert_eq!(
+        names,
+        ["AdministratorAccess", "IAMReadOnlyAccess", "Office"],
+        "only attached AWS managed policies"
+    );
+    let office = d
+        .policies()
+        .iter()
+        .find(|p| p.policy_name() == Some("Office"))
+        .expect("office");
+    assert_eq!(office.attachment_count(), Some(1));
+    let v = &office.policy_version_list()[0];
+    assert_eq!(v.version_id(), Some("v1"));
+    assert!(v.is_default_version());
+    assert_eq!(url_decode(v.document().expect("doc")), FROM_OFFICE);
+
+    // Filters and pagination.
+    let only_roles = iam
+        .get_account_authorization_details()
+        .filter(aws_sdk_iam::types::EntityType::Role)
+        .send()
+        .await
+        .expect("roles");
+    assert!(only_roles.user_detail_list().is_empty());
+    assert!(only_roles.policies().is_empty());
+    assert_eq!(only_roles.role_detail_list().len(), 1);
+    let first = iam
+        .get_account_authorization_details()
+        .max_items(1)
+        .send()
+        .await
+        .expect("page");
+    assert!(first.is_truncated());
+    assert_eq!(first.user_detail_list().len(), 1);
+    let err = iam
+        .get_account_authorization_details()
+        .filter(aws_sdk_iam::types::EntityType::from("Nope"))
+        .send()
+        .await
+        .expect_err("bad filter");
+    assert_eq!(error_of(&err).0, "ValidationError");
+
+    // The principal-policy context keys cover the user's group policies.
+    let keys = iam
+        .get_context_keys_for_principal_policy()
+        .policy_source_arn(format!("arn:aws:iam::{acct}:user/dana"))
+        .send()
+        .await
+        .expect("keys");
+    assert_eq!(keys.context_key_names(), ["aws:SourceIp"]);
+}
