@@ -89,6 +89,8 @@ async fn simulate(s: Arc<AppState>, c: Caller, p: Params, principal: bool) -> Re
         resource_arns: &resource_arns,
         context: &context,
         caller_arn: p.get("CallerArn"),
+        resource_policy: p.get("ResourcePolicy"),
+        resource_owner: p.get("ResourceOwner"),
     };
     let results = s.keyward.simulate(&c, &input).await?;
     write_results(&results, &p)

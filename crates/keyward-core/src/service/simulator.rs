@@ -45,6 +45,11 @@ pub struct Simulation<'a> {
     pub resource_arns: &'a [String],
     pub context: &'a [ContextEntry],
     pub caller_arn: Option<&'a str>,
+    /// A resource-based policy attached to every simulated resource.
+    pub resource_policy: Option<&'a str>,
+    /// The account that owns the resources (`arn:aws:iam::ACCOUNT:root` or an
+    /// account id); by default each resource ARN's own account.
+    pub resource_owner: Option<&'a str>,
 }
 
 /// One `MatchedStatements.member`.
@@ -122,8 +127,13 @@ fn labeled_inputs(
     policy_type: PolicyType,
     out: &mut Vec<Labeled>,
 ) -> Result<()> {
+    let kind = if policy_type == PolicyType::PermissionsBoundary {
+        PolicyKind::Boundary
+    } else {
+        PolicyKind::Identity
+    };
     for (i, d) in docs.iter().enumerate() {
-        let p = parse_input(d)?;
+        let p = keyward_policy::parse(d, kind).map_err(|e| Error::InvalidInput(e.to_string()))?;
         out.push(Labeled {
             id: format!("{list}.{}", i + 1),
             source_type: "none",
@@ -170,6 +180,26 @@ fn policy_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// The entity kind and name of a PolicySourceArn in the caller's account.
+fn source_entity<'a>(caller: &Caller, arn: &'a str) -> Result<(EntityKind, &'a str)> {
+    authz::check_arn(arn)?;
+    let invalid = || {
+        Error::InvalidInput(format!(
+            "Invalid Entity Arn: {arn} does not clearly define entity type and name."
+        ))
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let (kind_str, rest) = parts[5].split_once('/').ok_or_else(invalid)?;
+    let kind = EntityKind::parse(kind_str)
+        .filter(|_| parts[2] == "iam")
+        .ok_or_else(invalid)?;
+    let name = rest.rsplit('/').next().unwrap_or(rest);
+    if parts[4] != caller.account_id {
+        return Err(kind.not_found(name));
+    }
+    Ok((kind, name))
+}
+
 impl Keyward {
     fn managed_source_type(&self, arn: &str) -> &'static str {
         if self.catalog.get(arn).is_some() {
@@ -199,24 +229,7 @@ impl Keyward {
 
     /// The user, group or role named by `arn` and its own policies.
     async fn subject(&self, caller: &Caller, arn: &str) -> Result<Subject> {
-        authz::check_arn(arn)?;
-        let invalid = || {
-            Error::InvalidInput(format!(
-                "Invalid Entity Arn: {arn} does not clearly define entity type and name."
-            ))
-        };
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let (kind_str, rest) = parts[5].split_once('/').ok_or_else(invalid)?;
-        let kind = match (parts[2], kind_str) {
-            ("iam", "user") => EntityKind::User,
-            ("iam", "group") => EntityKind::Group,
-            ("iam", "role") => EntityKind::Role,
-            _ => return Err(invalid()),
-        };
-        let name = rest.rsplit('/').next().unwrap_or(rest);
-        if parts[4] != caller.account_id {
-            return Err(kind.not_found(name));
-        }
+        let (kind, name) = source_entity(caller, arn)?;
         let entity = self.entity(&caller.account_id, kind, name).await?;
         let principal = RequestPrincipal::from_arn(&entity.arn(caller.partition));
         let mut policies = Vec::new();
@@ -409,6 +422,28 @@ impl Keyward {
             }
             subject.principal = p;
         }
+        if let Some(doc) = input.resource_policy {
+            let p = keyward_policy::parse(doc, PolicyKind::Resource)
+                .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            subject.policies.push(Labeled {
+                id: "ResourcePolicy".into(),
+                source_type: "resource",
+                policy_type: PolicyType::Resource,
+                compiled: Arc::new(CompiledPolicy::new(&p)),
+            });
+        }
+        let owner = match input.resource_owner {
+            None => None,
+            Some(o) => {
+                let account = o.split(':').nth(4).unwrap_or(o);
+                if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Error::InvalidInput(format!(
+                        "Invalid ResourceOwner {o}: expected an account ARN or id."
+                    )));
+                }
+                Some(account)
+            }
+        };
         let mut entries = Vec::with_capacity(input.context.len());
         for e in input.context {
             entries.push((e.key.as_str(), context_values(e)?));
@@ -434,6 +469,9 @@ impl Keyward {
         for action in input.action_names {
             for resource in resources {
                 let mut ctx = self.simulation_context(&subject, action, resource);
+                if let Some(account) = owner {
+                    ctx = ctx.with_resource_account(account);
+                }
                 for (k, v) in &entries {
                     ctx.set(k, v.clone());
                 }
@@ -518,21 +556,7 @@ impl Keyward {
 
     /// The identity-policy documents of a user (with its groups'), group or role.
     async fn entity_documents(&self, caller: &Caller, arn: &str) -> Result<Vec<String>> {
-        authz::check_arn(arn)?;
-        let invalid = || {
-            Error::InvalidInput(format!(
-                "Invalid Entity Arn: {arn} does not clearly define entity type and name."
-            ))
-        };
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let (kind_str, rest) = parts[5].split_once('/').ok_or_else(invalid)?;
-        let kind = EntityKind::parse(kind_str)
-            .filter(|_| parts[2] == "iam")
-            .ok_or_else(invalid)?;
-        let name = rest.rsplit('/').next().unwrap_or(rest);
-        if parts[4] != caller.account_id {
-            return Err(kind.not_found(name));
-        }
+        let (kind, name) = source_entity(caller, arn)?;
         let entity = self.entity(&caller.account_id, kind, name).await?;
         let mut arns = Vec::new();
         let mut docs = Vec::new();
@@ -577,5 +601,46 @@ impl Keyward {
             }
         }
         Ok(docs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: &str, values: &[&str]) -> ContextEntry {
+        ContextEntry {
+            key: "k".into(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+            kind: Some(kind.into()),
+        }
+    }
+
+    #[test]
+    fn context_entries_are_typed() {
+        assert_eq!(
+            context_values(&entry("numericList", &["1", "2.5"])).expect("ok"),
+            vec![ContextValue::Number(1.0), ContextValue::Number(2.5)]
+        );
+        assert_eq!(
+            context_values(&entry("boolean", &["TRUE"])).expect("ok"),
+            vec![ContextValue::Bool(true)]
+        );
+        assert!(matches!(
+            context_values(&entry("ip", &["203.0.113.7"])).expect("ok")[0],
+            ContextValue::Ip(_)
+        ));
+        assert!(matches!(
+            context_values(&entry("date", &["2024-01-01T00:00:00Z"])).expect("ok")[0],
+            ContextValue::Date(_)
+        ));
+        assert!(matches!(
+            context_values(&entry("ip", &["nope"])),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            context_values(&entry("float", &["1"])),
+            Err(Error::Validation(_))
+        ));
     }
 }

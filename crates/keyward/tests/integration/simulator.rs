@@ -306,6 +306,29 @@ pub async fn simulate_custom_policy_and_context_keys(store: StoreLocation, _b: B
         Some("PolicyInputList.1")
     );
 
+    // A resource policy naming the simulated caller allows on its own.
+    let acct = account.account_id.clone();
+    let caller = format!("arn:aws:iam::{acct}:user/erin");
+    let out = iam
+        .simulate_custom_policy()
+        .policy_input_list(FROM_OFFICE)
+        .resource_policy(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{caller}"}},"Action":"iam:GetUser","Resource":"*"}}]}}"#
+        ))
+        .caller_arn(&caller)
+        .action_names("iam:GetUser")
+        .send()
+        .await
+        .expect("simulate");
+    let r = &out.evaluation_results()[0];
+    assert_eq!(r.eval_decision(), &PolicyEvaluationDecisionType::Allowed);
+    assert_eq!(
+        r.matched_statements()[0]
+            .source_policy_type()
+            .map(|t| t.as_str()),
+        Some("resource")
+    );
+
     // Pagination over results.
     let page = iam
         .simulate_custom_policy()
