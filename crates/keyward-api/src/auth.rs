@@ -221,6 +221,7 @@ pub(crate) async fn resource_arn(
             "iam",
             &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
         ),
+        ResourceKind::PolicySource => params.get("PolicySourceArn").unwrap_or("*").to_owned(),
         _ => group_role_arn(state, caller, kind, params, &mut boundary).await?,
     };
     Ok(Target { arn, boundary })
@@ -295,7 +296,8 @@ async fn group_role_arn(
         | ResourceKind::UserOrSelf
         | ResourceKind::Caller
         | ResourceKind::AccessKeyOwner
-        | ResourceKind::Users => "*".to_owned(),
+        | ResourceKind::Users
+        | ResourceKind::PolicySource => "*".to_owned(),
     })
 }
 

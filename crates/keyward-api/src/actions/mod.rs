@@ -8,6 +8,7 @@ mod keys;
 mod logins;
 mod policies;
 mod roles;
+mod simulator;
 mod sts;
 mod users;
 
@@ -86,6 +87,8 @@ pub enum ResourceKind {
     InstanceProfile,
     /// All instance profiles: `instance-profile/` under `PathPrefix`.
     InstanceProfiles,
+    /// The user, group or role named by `PolicySourceArn`.
+    PolicySource,
 }
 
 /// What a handler returns: the inside of `<{Action}Result>`, or nothing.
@@ -856,6 +859,47 @@ pub static ACTIONS: &[ActionDef] = &[
         InstanceProfile,
         false,
         roles::list_instance_profile_tags
+    ),
+    // Policy simulation, context keys, authorization details
+    row!(
+        "SimulatePrincipalPolicy",
+        Iam,
+        Some("iam:SimulatePrincipalPolicy"),
+        PolicySource,
+        false,
+        simulator::simulate_principal_policy
+    ),
+    row!(
+        "SimulateCustomPolicy",
+        Iam,
+        Some("iam:SimulateCustomPolicy"),
+        Any,
+        false,
+        simulator::simulate_custom_policy
+    ),
+    row!(
+        "GetContextKeysForPrincipalPolicy",
+        Iam,
+        Some("iam:GetContextKeysForPrincipalPolicy"),
+        PolicySource,
+        false,
+        simulator::get_context_keys_for_principal_policy
+    ),
+    row!(
+        "GetContextKeysForCustomPolicy",
+        Iam,
+        Some("iam:GetContextKeysForCustomPolicy"),
+        Any,
+        false,
+        simulator::get_context_keys_for_custom_policy
+    ),
+    row!(
+        "GetAccountAuthorizationDetails",
+        Iam,
+        Some("iam:GetAccountAuthorizationDetails"),
+        Any,
+        false,
+        simulator::get_account_authorization_details
     ),
     // STS
     row!(

@@ -3,19 +3,24 @@
 //! writes the change and its audit event together.
 
 mod accounts;
+mod details;
 mod groups;
 mod keys;
 mod logins;
 mod policies;
 mod roles;
 mod settings;
+mod simulator;
+
 mod tags;
 mod users;
 
+pub use details::{AuthorizationDetail, GroupDetail, PolicyDetail, RoleDetail, UserDetail};
 pub use groups::GroupWithUsers;
 pub use policies::PolicyFilter;
 pub use roles::NewRole;
 pub use settings::PasswordPolicyInput;
+pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 
 use std::sync::Arc;
 

@@ -32,7 +32,7 @@ pub struct PolicyFilter<'a> {
 }
 
 /// The creation date AWS shows for the managed policies keyward ships.
-const AWS_MANAGED_CREATED: i64 = 1_423_248_000; // 2015-02-06T18:40:00Z
+pub(super) const AWS_MANAGED_CREATED: i64 = 1_423_248_000; // 2015-02-06T18:40:00Z
 
 const USAGE_FILTERS: &[&str] = &["PermissionsPolicy", "PermissionsBoundary"];
 
@@ -103,7 +103,7 @@ impl Keyward {
             .ok_or_else(|| kind.not_found(name))
     }
 
-    fn aws_policy(&self, arn: &str, usage: (u64, u64)) -> Option<ManagedPolicy> {
+    pub(super) fn aws_policy(&self, arn: &str, usage: (u64, u64)) -> Option<ManagedPolicy> {
         let (m, _) = self.catalog.get(arn)?;
         let created =
             OffsetDateTime::from_unix_timestamp(AWS_MANAGED_CREATED).unwrap_or(self.clock.now());
@@ -903,12 +903,12 @@ impl Keyward {
     }
 }
 
-const DENY_ALL: &str =
+pub(super) const DENY_ALL: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
 
 /// Compiles a stored (already validated) document; logs and skips one that
 /// no longer parses.
-fn compile(id: &str, document: &str) -> Option<Arc<CompiledPolicy>> {
+pub(super) fn compile(id: &str, document: &str) -> Option<Arc<CompiledPolicy>> {
     match keyward_policy::parse_unvalidated(document) {
         Ok(p) => Some(Arc::new(CompiledPolicy::new(&p))),
         Err(e) => {

@@ -10,6 +10,7 @@ mod iam_users;
 mod keys;
 mod policies;
 mod roles;
+mod simulator;
 mod sts_and_auth;
 
 /// Declares each case once per backend: `sqlite::name` and `postgres::name`.
@@ -60,4 +61,7 @@ on_both_backends! {
     crate::roles::role_bad_input_changes_nothing => role_bad_input_changes_nothing,
     crate::roles::instance_profile_lifecycle => instance_profile_lifecycle,
     crate::roles::user_without_policy_cannot_manage_groups_or_roles => user_without_policy_cannot_manage_groups_or_roles,
+    crate::simulator::simulate_principal_policy => simulate_principal_policy,
+    crate::simulator::simulate_custom_policy_and_context_keys => simulate_custom_policy_and_context_keys,
+    crate::simulator::account_authorization_details => account_authorization_details,
 }
