@@ -1,6 +1,6 @@
 //! IAM groups and their members.
 
-use super::{Keyward, page_size};
+use super::{Keyward, check_marker, listing, page_size};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{Group, User};
@@ -13,34 +13,6 @@ use crate::{Error, Result};
 pub struct GroupWithUsers {
     pub group: Group,
     pub users: Page<User>,
-}
-
-/// Checks the `PathPrefix` and `Marker` of a List* call.
-pub(super) fn check_listing(v: &mut Violations, prefix: &str, marker: Option<&str>) {
-    v.text(
-        "pathPrefix",
-        prefix,
-        1,
-        512,
-        Some((r"\u002F[\u0021-\u007F]*", |s: &str| {
-            s.starts_with('/') && s.bytes().all(|b| (0x21..=0x7f).contains(&b))
-        })),
-    );
-    check_marker(v, marker);
-}
-
-pub(super) fn check_marker(v: &mut Violations, marker: Option<&str>) {
-    if let Some(m) = marker {
-        v.text(
-            "marker",
-            m,
-            1,
-            320,
-            Some((r"[\u0020-\u00FF]+", |s: &str| {
-                s.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c))
-            })),
-        );
-    }
 }
 
 impl Keyward {
@@ -109,11 +81,7 @@ impl Keyward {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<Page<Group>> {
-        let max = page_size(max_items)?;
-        let prefix = path_prefix.unwrap_or("/");
-        let mut v = Violations::new();
-        check_listing(&mut v, prefix, marker);
-        v.finish()?;
+        let (prefix, max) = listing(path_prefix, marker, max_items)?;
         self.store
             .list_groups(&caller.account_id, prefix, marker, max)
             .await

@@ -210,6 +210,49 @@ pub fn check_alias(alias: &str) -> Result<()> {
     }
 }
 
+/// Checks the `PathPrefix` and `Marker` of a List* call.
+fn check_listing(v: &mut Violations, prefix: &str, marker: Option<&str>) {
+    v.text(
+        "pathPrefix",
+        prefix,
+        1,
+        512,
+        Some((r"\u002F[\u0021-\u007F]*", |s: &str| {
+            s.starts_with('/') && s.bytes().all(|b| (0x21..=0x7f).contains(&b))
+        })),
+    );
+    check_marker(v, marker);
+}
+
+fn check_marker(v: &mut Violations, marker: Option<&str>) {
+    if let Some(m) = marker {
+        v.text(
+            "marker",
+            m,
+            1,
+            320,
+            Some((r"[\u0020-\u00FF]+", |s: &str| {
+                s.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c))
+            })),
+        );
+    }
+}
+
+/// The arguments of a List* call: `PathPrefix` (default `/`) and `Marker`
+/// checked, `MaxItems` (1–1000, default 100) as a page size.
+fn listing<'a>(
+    path_prefix: Option<&'a str>,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<(&'a str, usize)> {
+    let max = page_size(max_items)?;
+    let prefix = path_prefix.unwrap_or("/");
+    let mut v = Violations::new();
+    check_listing(&mut v, prefix, marker);
+    v.finish()?;
+    Ok((prefix, max))
+}
+
 /// MaxItems: 1–1000, default 100.
 fn page_size(max_items: Option<i64>) -> Result<usize> {
     let max = max_items.unwrap_or(100);

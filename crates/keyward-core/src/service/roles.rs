@@ -2,8 +2,7 @@
 
 use keyward_policy::PolicyKind;
 
-use super::groups::check_listing;
-use super::{Keyward, page_size, tags};
+use super::{Keyward, listing, tags};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{InstanceProfile, Role, Tag};
@@ -145,11 +144,7 @@ impl Keyward {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<Page<Role>> {
-        let max = page_size(max_items)?;
-        let prefix = path_prefix.unwrap_or("/");
-        let mut v = Violations::new();
-        check_listing(&mut v, prefix, marker);
-        v.finish()?;
+        let (prefix, max) = listing(path_prefix, marker, max_items)?;
         self.store
             .list_roles(&caller.account_id, prefix, marker, max)
             .await
@@ -316,11 +311,7 @@ impl Keyward {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<Page<InstanceProfile>> {
-        let max = page_size(max_items)?;
-        let prefix = path_prefix.unwrap_or("/");
-        let mut v = Violations::new();
-        check_listing(&mut v, prefix, marker);
-        v.finish()?;
+        let (prefix, max) = listing(path_prefix, marker, max_items)?;
         self.store
             .list_instance_profiles(&caller.account_id, prefix, marker, max)
             .await

@@ -1,6 +1,6 @@
 //! IAM users and their tags.
 
-use super::{Keyward, page_size, tags};
+use super::{Keyward, listing, tags};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{Tag, User};
@@ -74,30 +74,7 @@ impl Keyward {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> Result<Page<User>> {
-        let max = page_size(max_items)?;
-        let prefix = path_prefix.unwrap_or("/");
-        let mut v = Violations::new();
-        v.text(
-            "pathPrefix",
-            prefix,
-            1,
-            512,
-            Some((r"\u002F[\u0021-\u007F]*", |s: &str| {
-                s.starts_with('/') && s.bytes().all(|b| (0x21..=0x7f).contains(&b))
-            })),
-        );
-        if let Some(m) = marker {
-            v.text(
-                "marker",
-                m,
-                1,
-                320,
-                Some((r"[\u0020-\u00FF]+", |s: &str| {
-                    s.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c))
-                })),
-            );
-        }
-        v.finish()?;
+        let (prefix, max) = listing(path_prefix, marker, max_items)?;
         self.store
             .list_users(&caller.account_id, prefix, marker, max)
             .await
