@@ -7,6 +7,8 @@ mod groups;
 mod keys;
 mod logins;
 mod policies;
+#[cfg(test)]
+mod reference;
 mod roles;
 mod simulator;
 mod sts;
