@@ -108,8 +108,14 @@ pub(crate) fn request_keys(target: &Target, params: &Params) -> RequestKeys {
     } else {
         Vec::new()
     };
+    let tag_keys = if params.get("TagKeys.member.1").is_some() {
+        params.list("TagKeys")
+    } else {
+        Vec::new()
+    };
     RequestKeys {
         tags,
+        tag_keys,
         policy_arn: params.get("PolicyArn").map(str::to_owned),
         permissions_boundary: params
             .get("PermissionsBoundary")

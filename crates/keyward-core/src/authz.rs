@@ -161,14 +161,43 @@ pub fn request_context(
 pub struct RequestKeys {
     /// Tags sent with the request (`aws:RequestTag/*`, `aws:TagKeys`).
     pub tags: Vec<Tag>,
+    /// Tag keys named by an Untag* request (`aws:TagKeys`).
+    pub tag_keys: Vec<String>,
     /// `iam:PolicyARN`: the managed policy being attached or detached.
     pub policy_arn: Option<String>,
     /// `iam:PermissionsBoundary`: the boundary being set, or the target's current one.
     pub permissions_boundary: Option<String>,
 }
 
+impl RequestKeys {
+    /// The names of the condition keys these values set (tag keys as their
+    /// `${TagKey}` pattern), as the Service Authorization Reference names them.
+    pub fn key_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if !self.tags.is_empty() {
+            names.push("aws:RequestTag/${TagKey}");
+        }
+        if !self.tags.is_empty() || !self.tag_keys.is_empty() {
+            names.push("aws:TagKeys");
+        }
+        if self.policy_arn.is_some() {
+            names.push("iam:PolicyARN");
+        }
+        if self.permissions_boundary.is_some() {
+            names.push("iam:PermissionsBoundary");
+        }
+        names
+    }
+}
+
 /// Adds the request's own condition keys.
 pub fn add_request_keys(ctx: &mut RequestContext, keys: &RequestKeys) {
+    if !keys.tag_keys.is_empty() && keys.tags.is_empty() {
+        ctx.set(
+            "aws:TagKeys",
+            keys.tag_keys.iter().map(|k| k.as_str().into()).collect(),
+        );
+    }
     if let Some(arn) = &keys.policy_arn {
         ctx.set("iam:PolicyARN", vec![ContextValue::Arn(arn.clone())]);
     }

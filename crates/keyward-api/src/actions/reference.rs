@@ -540,28 +540,7 @@ mod tests {
     ];
 
     /// Documented keys of the supplied kind that particular actions miss.
-    const NOT_YET_FOR: &[(&str, &str, &str)] = &[
-        (
-            "iam:UntagUser",
-            "aws:TagKeys",
-            "request_keys reads `Tags.member.N`, not Untag's `TagKeys.member.N`",
-        ),
-        (
-            "iam:UntagPolicy",
-            "aws:TagKeys",
-            "request_keys reads `Tags.member.N`, not Untag's `TagKeys.member.N`",
-        ),
-        (
-            "iam:UntagRole",
-            "aws:TagKeys",
-            "request_keys reads `Tags.member.N`, not Untag's `TagKeys.member.N`",
-        ),
-        (
-            "iam:UntagInstanceProfile",
-            "aws:TagKeys",
-            "request_keys reads `Tags.member.N`, not Untag's `TagKeys.member.N`",
-        ),
-    ];
+    const NOT_YET_FOR: &[(&str, &str, &str)] = &[];
 
     fn reference(
         action: &str,
@@ -712,22 +691,12 @@ mod tests {
         (target, Params::from_form(form.as_bytes()))
     }
 
-    /// The condition keys a request's `RequestKeys` put in the context (as
-    /// `keyward-core`'s `add_request_keys` and `add_tag_context` set them).
+    /// The condition keys a request's `RequestKeys` put in the context.
     fn supplied_keys(target: &Target, params: &Params) -> BTreeSet<&'static str> {
-        let keys = request_keys(target, params);
-        let mut set = BTreeSet::new();
-        if !keys.tags.is_empty() {
-            set.insert("aws:RequestTag/${TagKey}");
-            set.insert("aws:TagKeys");
-        }
-        if keys.policy_arn.is_some() {
-            set.insert("iam:PolicyARN");
-        }
-        if keys.permissions_boundary.is_some() {
-            set.insert("iam:PermissionsBoundary");
-        }
-        set
+        request_keys(target, params)
+            .key_names()
+            .into_iter()
+            .collect()
     }
 
     #[test]
