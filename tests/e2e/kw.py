@@ -466,3 +466,45 @@ def wait_until(pred, timeout: float = 5.0, interval: float = 0.2):
         if v or time.monotonic() > deadline:
             return v
         time.sleep(interval)
+
+
+# --------------------------------------------------------------------------
+# Assertions shared by the IAM feature tests
+# --------------------------------------------------------------------------
+
+def expect_error(fn, code: str, status: int, message: str | None = None, **kwargs) -> str:
+    """Call a boto3 operation that must fail; assert (code, HTTP status[, message])."""
+    from botocore.exceptions import ClientError
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        got_code, got_msg, got_status = err(e)
+        assert (got_code, got_status) == (code, status), (
+            f"{getattr(fn, '__name__', fn)}({kwargs}): expected {code}/{status}, got {e.response['Error']} "
+            f"status {got_status}")
+        if message is not None:
+            assert got_msg == message, f"{getattr(fn, '__name__', fn)}({kwargs}): {got_msg!r} != {message!r}"
+        return got_msg
+    raise AssertionError(f"{getattr(fn, '__name__', fn)}({kwargs}) succeeded; expected {code}")
+
+
+def policy_doc(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*") -> dict:
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+def deny(action, resource="*") -> dict:
+    return {"Effect": "Deny", "Action": action, "Resource": resource}
+
+
+def explicit_deny(account: str, user: str, action: str, resource: str, where: str = "an identity-based policy") -> str:
+    return (f"User: arn:aws:iam::{account}:user/{user} is not authorized to perform: {action} "
+            f"on resource: {resource} with an explicit deny in {where}")
+
+
+def boundary_denied(account: str, user: str, action: str, resource: str) -> str:
+    return (f"User: arn:aws:iam::{account}:user/{user} is not authorized to perform: {action} "
+            f"on resource: {resource} because no permissions boundary allows the {action} action")

@@ -9,7 +9,7 @@ use keyward_core::authz::RequestKeys;
 use keyward_core::caller::{Caller, Principal};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
-use keyward_core::model::{KeyOwner, KeyStatus};
+use keyward_core::model::{KeyOwner, KeyStatus, Tag};
 use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
 
 use crate::actions::ResourceKind;
@@ -121,6 +121,7 @@ pub(crate) fn request_keys(target: &Target, params: &Params) -> RequestKeys {
             .get("PermissionsBoundary")
             .map(str::to_owned)
             .or_else(|| target.boundary.clone()),
+        resource_tags: target.tags.clone(),
     }
 }
 
@@ -194,6 +195,7 @@ pub(crate) async fn resource_arn(
 ) -> Result<Target, ApiError> {
     let user_arn = |path: &str, name: &str| caller.arn_for("iam", &format!("user{path}{name}"));
     let mut boundary = None;
+    let mut tags = Vec::new();
     let arn = match kind {
         ResourceKind::Any => "*".to_owned(),
         ResourceKind::NewUser => user_arn(
@@ -207,6 +209,7 @@ pub(crate) async fn resource_arn(
             Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
                 Some(u) => {
                     boundary = u.permissions_boundary.clone();
+                    tags = u.tags.clone();
                     u.arn(caller.partition)
                 }
                 None => user_arn("/", name),
@@ -228,17 +231,23 @@ pub(crate) async fn resource_arn(
             &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
         ),
         ResourceKind::PolicySource => params.get("PolicySourceArn").unwrap_or("*").to_owned(),
-        _ => group_role_arn(state, caller, kind, params, &mut boundary).await?,
+        _ => group_role_arn(state, caller, kind, params, &mut boundary, &mut tags).await?,
     };
-    Ok(Target { arn, boundary })
+    Ok(Target {
+        arn,
+        boundary,
+        tags,
+    })
 }
 
 /// An action's resource, and the permissions boundary of that resource when
-/// it is an existing user or role (for `iam:PermissionsBoundary`).
-#[derive(Debug)]
+/// it is an existing user or role (for `iam:PermissionsBoundary`), and its
+/// tags (for `aws:ResourceTag/*` and `iam:ResourceTag/*`).
+#[derive(Debug, Default)]
 pub(crate) struct Target {
     pub arn: String,
     pub boundary: Option<String>,
+    pub tags: Vec<Tag>,
 }
 
 /// The resource ARNs of groups, roles and instance profiles. An existing
@@ -249,6 +258,7 @@ async fn group_role_arn(
     kind: ResourceKind,
     params: &Params,
     boundary: &mut Option<String>,
+    tags: &mut Vec<Tag>,
 ) -> Result<String, ApiError> {
     let arn =
         |kind: &str, path: &str, name: &str| caller.arn_for("iam", &format!("{kind}{path}{name}"));
@@ -279,6 +289,7 @@ async fn group_role_arn(
             match store.role(acct, name).await? {
                 Some(r) => {
                     boundary.clone_from(&r.permissions_boundary);
+                    tags.clone_from(&r.tags);
                     r.arn(caller.partition)
                 }
                 None => arn("role", "/", name),

@@ -167,6 +167,8 @@ pub struct RequestKeys {
     pub policy_arn: Option<String>,
     /// `iam:PermissionsBoundary`: the boundary being set, or the target's current one.
     pub permissions_boundary: Option<String>,
+    /// The target user's or role's tags (`aws:ResourceTag/*`, `iam:ResourceTag/*`).
+    pub resource_tags: Vec<Tag>,
 }
 
 impl RequestKeys {
@@ -185,6 +187,10 @@ impl RequestKeys {
         }
         if self.permissions_boundary.is_some() {
             names.push("iam:PermissionsBoundary");
+        }
+        if !self.resource_tags.is_empty() {
+            names.push("aws:ResourceTag/${TagKey}");
+            names.push("iam:ResourceTag/${TagKey}");
         }
         names
     }
@@ -206,6 +212,11 @@ pub fn add_request_keys(ctx: &mut RequestContext, keys: &RequestKeys) {
             "iam:PermissionsBoundary",
             vec![ContextValue::Arn(arn.clone())],
         );
+    }
+    for t in &keys.resource_tags {
+        let value = vec![ContextValue::from(t.value.as_str())];
+        ctx.set(&format!("aws:ResourceTag/{}", t.key), value.clone());
+        ctx.set(&format!("iam:ResourceTag/{}", t.key), value);
     }
 }
 
@@ -345,5 +356,69 @@ mod tests {
                 .to_string(),
             "Invalid ARN:  Could not be parsed!"
         );
+    }
+}
+
+#[cfg(test)]
+mod resource_tag_tests {
+    use super::*;
+    use crate::caller::Principal;
+
+    #[test]
+    fn resource_tags_reach_conditions() {
+        let caller = Caller {
+            account_id: "123456789012".into(),
+            principal: Principal::User {
+                user_id: "AIDAEXAMPLE".into(),
+                name: "alice".into(),
+                path: "/".into(),
+            },
+            access_key_id: "AKIA".into(),
+            partition: "aws",
+            region: "us-east-1".into(),
+            service: "iam".into(),
+            source_ip: None,
+            secure_transport: false,
+        };
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"iam:ResourceTag/env":"dev"}}}]}"#;
+        let policy =
+            keyward_policy::parse(doc, keyward_policy::PolicyKind::Identity).expect("policy");
+        let applied = vec![AppliedPolicy {
+            id: "p".into(),
+            policy_type: PolicyType::Identity,
+            compiled: Arc::new(CompiledPolicy::new(&policy)),
+        }];
+        let mut ctx = request_context(
+            &caller,
+            "iam:GetRole",
+            "arn:aws:iam::123456789012:role/dev",
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        let keys = RequestKeys {
+            resource_tags: vec![Tag {
+                key: "env".into(),
+                value: "dev".into(),
+            }],
+            ..RequestKeys::default()
+        };
+        add_request_keys(&mut ctx, &keys);
+        assert!(decide(&ctx, &applied).is_ok());
+        let mut other = request_context(
+            &caller,
+            "iam:GetRole",
+            "arn:aws:iam::123456789012:role/prod",
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        add_request_keys(
+            &mut other,
+            &RequestKeys {
+                resource_tags: vec![Tag {
+                    key: "env".into(),
+                    value: "prod".into(),
+                }],
+                ..RequestKeys::default()
+            },
+        );
+        assert!(decide(&other, &applied).is_err());
     }
 }

@@ -516,6 +516,7 @@ mod tests {
     use super::*;
     use crate::auth::{Target, request_keys};
     use crate::params::Params;
+    use keyward_core::model::Tag;
 
     /// The condition keys `request_keys` supplies (the rest of the request
     /// context is global: `keyward-core`'s `request_context`).
@@ -524,20 +525,18 @@ mod tests {
         "iam:PermissionsBoundary",
         "aws:RequestTag/${TagKey}",
         "aws:TagKeys",
+        "aws:ResourceTag/${TagKey}",
+        "iam:ResourceTag/${TagKey}",
     ];
 
     /// Documented keys keyward does not set for any action yet.
-    const NOT_YET: &[(&str, &str)] = &[
-        (
-            "aws:ResourceTag/${TagKey}",
-            "the target's tags are not loaded into the request context",
-        ),
-        (
-            "iam:ResourceTag/${TagKey}",
-            "the target user's or role's tags are not loaded into the request context",
-        ),
-        ("iam:RoleTemplateARN", "role templates are not modelled"),
-    ];
+    const NOT_YET: &[(&str, &str)] = &[("iam:RoleTemplateARN", "role templates are not modelled")];
+
+    /// Documented keys keyward sets only when the target is an existing user
+    /// or role: the tags of policies, instance profiles, MFA devices and other
+    /// resources are not loaded into the request context yet.
+    const ONLY_FOR_USERS_AND_ROLES: &[&str] =
+        &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"];
 
     /// Documented keys of the supplied kind that particular actions miss.
     const NOT_YET_FOR: &[(&str, &str, &str)] = &[];
@@ -687,6 +686,14 @@ mod tests {
         let target = Target {
             arn: "arn:aws:iam::123456789012:user/alice".to_owned(),
             boundary: existing.then(|| "arn:aws:iam::123456789012:policy/boundary".to_owned()),
+            tags: if existing {
+                vec![Tag {
+                    key: "env".into(),
+                    value: "dev".into(),
+                }]
+            } else {
+                Vec::new()
+            },
         };
         (target, Params::from_form(form.as_bytes()))
     }
@@ -711,8 +718,13 @@ mod tests {
             let (target, params) = representative(def.name, def.resource);
             let supplied = supplied_keys(&target, &params);
             for key in *documented {
+                let user_or_role = matches!(
+                    def.resource,
+                    ResourceKind::User | ResourceKind::UserOrSelf | ResourceKind::Role
+                );
                 let known_gap = NOT_YET.iter().any(|(k, _)| k == key)
-                    || NOT_YET_FOR.iter().any(|(a, k, _)| *a == action && k == key);
+                    || NOT_YET_FOR.iter().any(|(a, k, _)| *a == action && k == key)
+                    || (!user_or_role && ONLY_FOR_USERS_AND_ROLES.contains(key));
                 let is_supplied = SUPPLIED.contains(key) && supplied.contains(key);
                 if is_supplied && known_gap {
                     stale.push(format!("{action} {key}"));
