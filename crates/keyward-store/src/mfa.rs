@@ -285,3 +285,221 @@ impl MfaStore for SqlStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The TOTP rules end to end through `Keyward` and SQLite, on a set
+    //! clock: drift window, single use of a code, throttling, resync.
+
+    use std::sync::Arc;
+
+    use base64::Engine as _;
+    use keyward_core::caller::{Caller, Principal};
+    use keyward_core::clock::ManualClock;
+    use keyward_core::crypto::Kek;
+    use keyward_core::model::Account;
+    use keyward_core::random::SeededRandom;
+    use keyward_core::service::Keyward;
+    use keyward_core::store::AccountStore;
+    use time::OffsetDateTime;
+
+    use super::*;
+
+    const ACCT: &str = "123456789012";
+    /// A step boundary: 1_800_000_000 is a multiple of 30.
+    const T0: i64 = 1_800_000_000;
+
+    struct Fixture {
+        keyward: Keyward,
+        clock: Arc<ManualClock>,
+        root: Caller,
+        path: std::path::PathBuf,
+    }
+
+    impl Fixture {
+        async fn new() -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "keyward-mfa-test-{}-{}.db",
+                std::process::id(),
+                OffsetDateTime::now_utc().unix_timestamp_nanos()
+            ));
+            let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+                .await
+                .expect("open store");
+            let at = OffsetDateTime::from_unix_timestamp(T0).expect("time");
+            let account = Account {
+                account_id: ACCT.into(),
+                email: "root@example.com".into(),
+                alias: None,
+                root_password_hash: "x".into(),
+                created: at,
+            };
+            let audit = AuditEvent {
+                at,
+                account_id: ACCT.into(),
+                actor: "test".into(),
+                action: "test".into(),
+                resource: "test".into(),
+                detail: "{}".into(),
+            };
+            store
+                .create_account(&account, &audit)
+                .await
+                .expect("account");
+            let clock = Arc::new(ManualClock::new(at));
+            let rng = Arc::new(SeededRandom::new(42));
+            let kek = Kek::generate(rng.as_ref());
+            let keyward = Keyward::new(Arc::new(store), clock.clone(), rng, kek);
+            let root = Caller {
+                account_id: ACCT.into(),
+                principal: Principal::Root,
+                access_key_id: "AKIATEST".into(),
+                partition: "aws",
+                region: "us-east-1".into(),
+                service: "iam".into(),
+                source_ip: None,
+                secure_transport: true,
+            };
+            Self {
+                keyward,
+                clock,
+                root,
+                path,
+            }
+        }
+
+        fn at_step(&self, step: i64) {
+            self.clock
+                .set(OffsetDateTime::from_unix_timestamp(step * 30 + 7).expect("time"));
+        }
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    fn code(totp: &totp_rs::Totp, step: i64) -> String {
+        totp.generate(u64::try_from(step * 30).expect("step"))
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn codes_work_once_within_the_window_and_failures_lock() {
+        let f = Fixture::new().await;
+        let created = f
+            .keyward
+            .create_virtual_mfa_device(&f.root, "root-app", None, Vec::new())
+            .await
+            .expect("create");
+        let serial = created.device.serial_number.clone();
+        let b32 = base64::engine::general_purpose::STANDARD
+            .decode(created.base32_string_seed.expose())
+            .expect("base64");
+        let secret = totp_rs::Secret::try_from_base32(String::from_utf8(b32).expect("utf-8"))
+            .expect("base32");
+        let totp = totp_rs::Builder::new()
+            .with_secret(secret)
+            .build()
+            .expect("totp");
+        let t = T0 / 30;
+        let root = KeyOwner::Root;
+        let verify = |step: i64| {
+            let keyward = f.keyward.clone();
+            let serial = serial.clone();
+            let c = code(&totp, step);
+            async move {
+                keyward
+                    .verify_mfa_code(ACCT, &KeyOwner::Root, &serial, &c)
+                    .await
+                    .expect("verify")
+            }
+        };
+
+        // Unassigned devices verify nothing.
+        f.at_step(t);
+        assert!(!verify(t).await);
+        f.keyward
+            .enable_mfa_device(&f.root, None, &serial, &code(&totp, t), &code(&totp, t + 1))
+            .await
+            .expect("enable");
+        // Steps t and t + 1 are used up.
+        assert!(!verify(t + 1).await);
+        f.at_step(t + 2);
+        assert!(!verify(t + 4).await, "outside the ±1 window");
+        assert!(verify(t + 3).await, "one step ahead");
+        assert!(!verify(t + 3).await, "a code works once");
+        assert!(!verify(t + 2).await, "earlier than the last accepted step");
+        // Another owner, or a malformed code, never passes.
+        f.at_step(t + 4);
+        assert!(
+            !f.keyward
+                .verify_mfa_code(
+                    ACCT,
+                    &KeyOwner::User("AIDAOTHER".into()),
+                    &serial,
+                    &code(&totp, t + 4)
+                )
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !f.keyward
+                .verify_mfa_code(ACCT, &root, &serial, "12345")
+                .await
+                .expect("verify")
+        );
+
+        // Five wrong codes within five minutes lock the device, right codes
+        // too (the malformed code above counted, but is out of the window).
+        f.at_step(t + 30);
+        for _ in 0..4 {
+            assert!(!verify(t + 50).await);
+        }
+        assert!(verify(t + 30).await, "four failures do not lock");
+        for _ in 0..5 {
+            assert!(!verify(t + 50).await);
+        }
+        f.at_step(t + 31);
+        assert!(!verify(t + 31).await, "locked");
+        f.at_step(t + 30 + 10);
+        assert!(verify(t + 40).await, "the window has passed");
+
+        // Resync with the next two codes moves the last accepted step.
+        f.at_step(t + 60);
+        f.keyward
+            .resync_mfa_device(
+                &f.root,
+                None,
+                &serial,
+                &code(&totp, t + 60),
+                &code(&totp, t + 61),
+            )
+            .await
+            .expect("resync");
+        assert!(!verify(t + 61).await);
+        let replay = f
+            .keyward
+            .resync_mfa_device(
+                &f.root,
+                None,
+                &serial,
+                &code(&totp, t + 60),
+                &code(&totp, t + 61),
+            )
+            .await
+            .expect_err("replayed resync");
+        assert_eq!(replay, Error::invalid_mfa_code());
+
+        // The seed is sealed, bound to the serial number.
+        let stored = f
+            .keyward
+            .store()
+            .mfa_device(ACCT, &serial)
+            .await
+            .expect("read")
+            .expect("device");
+        assert!(!stored.sealed_seed.contains(&totp.secret().to_base32()));
+    }
+}
