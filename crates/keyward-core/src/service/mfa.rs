@@ -151,11 +151,22 @@ impl Keyward {
     ) -> Result<NewMfaDevice> {
         let path = path.unwrap_or("/");
         let mut v = Violations::new();
-        v.name("virtualMFADeviceName", name, 226);
+        // The model gives the name a pattern but no maximum length; the
+        // serial number (the ARN) it becomes is limited to 256.
+        v.text(
+            "virtualMFADeviceName",
+            name,
+            1,
+            usize::MAX,
+            Some((r"[\w+=,.@-]+", crate::validate::is_name)),
+        );
         v.path("path", path);
         v.finish()?;
         self.check_tags(&tags)?;
         let serial_number = caller.arn_for("iam", &format!("mfa{path}{name}"));
+        let mut v = Violations::new();
+        check_serial(&mut v, &serial_number);
+        v.finish()?;
         let mut raw = [0u8; SEED_BYTES];
         self.rng().fill(&mut raw);
         let seed = Secret::new(data_encoding::BASE32_NOPAD.encode(&raw));
