@@ -231,6 +231,15 @@ pub(crate) async fn resource_arn(
             &format!("policy{}", params.get("PathPrefix").unwrap_or("/")),
         ),
         ResourceKind::PolicySource => params.get("PolicySourceArn").unwrap_or("*").to_owned(),
+        ResourceKind::NewMfaDevice => caller.arn_for(
+            "iam",
+            &format!(
+                "mfa{}{}",
+                params.get("Path").unwrap_or("/"),
+                params.get("VirtualMFADeviceName").unwrap_or("")
+            ),
+        ),
+        ResourceKind::MfaDevice => params.get("SerialNumber").unwrap_or("*").to_owned(),
         _ => group_role_arn(state, caller, kind, params, &mut boundary, &mut tags).await?,
     };
     Ok(Target {
@@ -314,7 +323,9 @@ async fn group_role_arn(
         | ResourceKind::Caller
         | ResourceKind::AccessKeyOwner
         | ResourceKind::Users
-        | ResourceKind::PolicySource => "*".to_owned(),
+        | ResourceKind::PolicySource
+        | ResourceKind::NewMfaDevice
+        | ResourceKind::MfaDevice => "*".to_owned(),
     })
 }
 

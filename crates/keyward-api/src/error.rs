@@ -67,6 +67,7 @@ impl From<Error> for ApiError {
             Error::Validation(_) => (S::BAD_REQUEST, "ValidationError"),
             Error::InvalidUserType(_) => (S::BAD_REQUEST, "InvalidUserType"),
             Error::AccessDenied(_) => (S::FORBIDDEN, "AccessDenied"),
+            Error::InvalidAuthenticationCode(_) => (S::FORBIDDEN, "InvalidAuthenticationCode"),
             Error::PasswordPolicyViolation(_) => (S::BAD_REQUEST, "PasswordPolicyViolation"),
             Error::MalformedPolicyDocument(_) => (S::BAD_REQUEST, "MalformedPolicyDocument"),
             Error::PolicyNotAttachable(_) => (S::BAD_REQUEST, "PolicyNotAttachable"),

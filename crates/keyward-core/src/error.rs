@@ -24,6 +24,9 @@ pub enum Error {
     InvalidUserType(String),
     #[error("{0}")]
     AccessDenied(String),
+    /// A wrong, replayed or non-consecutive MFA code (AWS's 403).
+    #[error("{0}")]
+    InvalidAuthenticationCode(String),
     #[error("{0}")]
     PasswordPolicyViolation(String),
     #[error("{0}")]
@@ -45,6 +48,16 @@ impl Error {
 
     pub fn no_such_access_key(id: &str) -> Self {
         Self::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
+    }
+
+    pub fn invalid_mfa_code() -> Self {
+        Self::InvalidAuthenticationCode("Authentication code for device is not valid.".into())
+    }
+
+    pub fn no_such_mfa_device(serial_number: &str) -> Self {
+        Self::NoSuchEntity(format!(
+            "VirtualMFADevice with serial number {serial_number} doesn't exist."
+        ))
     }
 
     pub fn no_such_group(name: &str) -> Self {

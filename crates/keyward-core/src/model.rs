@@ -171,10 +171,37 @@ impl Default for PasswordPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountCounts {
     pub users: u64,
+    /// Virtual MFA devices of the account, assigned or not.
+    pub mfa_devices: u64,
+    /// MFA devices assigned to the root user or an IAM user.
+    pub mfa_devices_in_use: u64,
+    /// MFA devices assigned to the root user.
+    pub root_mfa_devices: u64,
     pub groups: u64,
     pub roles: u64,
     pub policies: u64,
     pub policy_versions_in_use: u64,
     pub instance_profiles: u64,
     pub root_access_keys: u64,
+}
+
+/// A virtual MFA device (TOTP, RFC 6238). Its serial number is its ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaDevice {
+    pub serial_number: String,
+    pub account_id: String,
+    pub path: String,
+    pub name: String,
+    /// The base32 seed sealed under the KEK, bound to the serial number.
+    pub sealed_seed: String,
+    pub created: OffsetDateTime,
+    pub enable_date: Option<OffsetDateTime>,
+    /// The user (or root) the device is assigned to; `None` when unassigned.
+    pub owner: Option<KeyOwner>,
+    pub tags: Vec<Tag>,
+    /// The last TOTP step accepted: codes for it or earlier steps are refused.
+    pub last_step: Option<i64>,
+    /// Wrong codes counted since `failures_since` (unix seconds).
+    pub failures: i64,
+    pub failures_since: Option<i64>,
 }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::Result;
 use crate::model::{
     AccessKey, Account, AccountCounts, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner,
-    KeyStatus, LoginProfile, PasswordPolicy, Tag, User,
+    KeyStatus, LoginProfile, MfaDevice, PasswordPolicy, Tag, User,
 };
 use crate::policies::{
     AuthzSources, Entity, EntityKind, ManagedPolicy, PolicyUsage, PolicyVersion,
@@ -110,6 +110,78 @@ pub trait AccessKeyStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool>;
     async fn record_access_key_use(&self, access_key_id: &str, used: &KeyLastUsed) -> Result<()>;
+}
+
+/// Virtual MFA devices and their TOTP state.
+#[async_trait]
+pub trait MfaStore: Send + Sync {
+    /// Fails with `EntityAlreadyExists` when the account has a device of that
+    /// name (in any letter case).
+    async fn create_mfa_device(&self, device: &MfaDevice, audit: &AuditEvent) -> Result<()>;
+    async fn mfa_device(&self, account_id: &str, serial_number: &str) -> Result<Option<MfaDevice>>;
+    /// The account's devices ordered by serial number.
+    async fn mfa_devices(&self, account_id: &str) -> Result<Vec<MfaDevice>>;
+    /// Assigns an unassigned device to `owner` and records `last_step` as
+    /// used. In the transaction: `NoSuchEntity` for no such device,
+    /// `EntityAlreadyExists` when it is assigned, `LimitExceeded` when the
+    /// owner has `max_per_owner` devices, `InvalidAuthenticationCode` when a
+    /// step at or after `first_step` was accepted already (replay).
+    #[allow(clippy::too_many_arguments)]
+    async fn enable_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        owner: &KeyOwner,
+        first_step: i64,
+        last_step: i64,
+        max_per_owner: usize,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Records `last_step` as used after a resync, unless a step at or after
+    /// `first_step` was accepted already (then false).
+    async fn resync_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        owner: &KeyOwner,
+        first_step: i64,
+        last_step: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Unassigns the device from `owner`; false when it is not assigned to it.
+    async fn deactivate_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        owner: &KeyOwner,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// False when there is no such device; `DeleteConflict` while assigned.
+    async fn delete_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// False when there is no such device.
+    async fn set_mfa_device_tags(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        tags: &[Tag],
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Marks `step` used when it is after the last accepted step, and clears
+    /// the failure count; false when it was not (a replayed code). Atomic, so
+    /// two concurrent requests cannot both use one code.
+    async fn accept_mfa_step(&self, serial_number: &str, step: i64) -> Result<bool>;
+    /// Counts a wrong code at `now`; a count older than `window_secs` restarts.
+    async fn record_mfa_failure(
+        &self,
+        serial_number: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<()>;
 }
 
 /// Customer managed policies and their versions, attachments of managed
@@ -308,6 +380,7 @@ pub trait Store:
     + UserStore
     + LoginStore
     + AccessKeyStore
+    + MfaStore
     + PolicyStore
     + GroupStore
     + RoleStore
@@ -323,6 +396,7 @@ impl<T> Store for T where
         + UserStore
         + LoginStore
         + AccessKeyStore
+        + MfaStore
         + PolicyStore
         + GroupStore
         + RoleStore

@@ -48,6 +48,7 @@ impl keyward_core::store::AuditStore for SqlStore {
             "group_members",
             "iam_groups",
             "access_keys",
+            "mfa_devices",
             "users",
             "accounts",
         ] {

@@ -14,6 +14,7 @@ mod audit;
 mod groups;
 mod keys;
 mod logins;
+mod mfa;
 mod named;
 mod policies;
 mod roles;

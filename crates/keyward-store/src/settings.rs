@@ -96,7 +96,10 @@ impl AccountSettingsStore for SqlStore {
                (SELECT COUNT(*) FROM managed_policies WHERE account_id = $1), \
                (SELECT COUNT(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id WHERE p.account_id = $1), \
                (SELECT COUNT(*) FROM instance_profiles WHERE account_id = $1), \
-               (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND owner_user_id = '')",
+               (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND owner_user_id = ''), \
+               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND owner_user_id IS NOT NULL), \
+               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND owner_user_id = '')",
         )
         .bind(account_id)
         .fetch_one(&self.pool)
@@ -113,6 +116,9 @@ impl AccountSettingsStore for SqlStore {
             policy_versions_in_use: n(4)?,
             instance_profiles: n(5)?,
             root_access_keys: n(6)?,
+            mfa_devices: n(7)?,
+            mfa_devices_in_use: n(8)?,
+            root_mfa_devices: n(9)?,
         })
     }
 }

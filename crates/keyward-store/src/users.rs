@@ -112,7 +112,8 @@ impl keyward_core::store::UserStore for SqlStore {
                + (SELECT COUNT(*) FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1) \
                + (SELECT COUNT(*) FROM inline_policies WHERE entity_kind = 'user' AND entity_id = $1) \
                + (SELECT COUNT(*) FROM login_profiles WHERE user_id = $1) \
-               + (SELECT COUNT(*) FROM group_members WHERE user_id = $1)",
+               + (SELECT COUNT(*) FROM group_members WHERE user_id = $1) \
+               + (SELECT COUNT(*) FROM mfa_devices WHERE owner_user_id = $1)",
         )
         .bind(&user.user_id)
         .fetch_one(&mut *tx)

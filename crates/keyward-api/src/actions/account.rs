@@ -125,9 +125,9 @@ pub async fn get_account_summary(s: Arc<AppState>, c: Caller, _p: Params) -> Rep
         ("ServerCertificates", 0),
         ("ServerCertificatesQuota", 20),
         ("Providers", 0),
-        ("MFADevices", 0),
-        ("MFADevicesInUse", 0),
-        ("AccountMFAEnabled", 0),
+        ("MFADevices", count(n.mfa_devices)),
+        ("MFADevicesInUse", count(n.mfa_devices_in_use)),
+        ("AccountMFAEnabled", i64::from(n.root_mfa_devices > 0)),
         (
             "AccountAccessKeysPresent",
             i64::from(n.root_access_keys > 0),

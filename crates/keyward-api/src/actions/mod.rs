@@ -6,6 +6,7 @@ mod account;
 mod groups;
 mod keys;
 mod logins;
+mod mfa;
 mod policies;
 #[cfg(test)]
 mod reference;
@@ -91,6 +92,10 @@ pub enum ResourceKind {
     InstanceProfiles,
     /// The user, group or role named by `PolicySourceArn`.
     PolicySource,
+    /// A virtual MFA device to be created from `Path` and `VirtualMFADeviceName`.
+    NewMfaDevice,
+    /// The MFA device named by `SerialNumber` (its ARN).
+    MfaDevice,
 }
 
 /// What a handler returns: the inside of `<{Action}Result>`, or nothing.
@@ -231,6 +236,87 @@ pub static ACTIONS: &[ActionDef] = &[
         AccessKeyOwner,
         false,
         keys::get_access_key_last_used
+    ),
+    // Virtual MFA devices (root's own when called by root without UserName)
+    row!(
+        "CreateVirtualMFADevice",
+        Iam,
+        Some("iam:CreateVirtualMFADevice"),
+        NewMfaDevice,
+        false,
+        mfa::create_virtual_mfa_device
+    ),
+    row!(
+        "EnableMFADevice",
+        Iam,
+        Some("iam:EnableMFADevice"),
+        UserOrSelf,
+        false,
+        mfa::enable_mfa_device
+    ),
+    row!(
+        "ResyncMFADevice",
+        Iam,
+        Some("iam:ResyncMFADevice"),
+        UserOrSelf,
+        false,
+        mfa::resync_mfa_device
+    ),
+    row!(
+        "DeactivateMFADevice",
+        Iam,
+        Some("iam:DeactivateMFADevice"),
+        UserOrSelf,
+        false,
+        mfa::deactivate_mfa_device
+    ),
+    row!(
+        "DeleteVirtualMFADevice",
+        Iam,
+        Some("iam:DeleteVirtualMFADevice"),
+        MfaDevice,
+        false,
+        mfa::delete_virtual_mfa_device
+    ),
+    row!(
+        "ListMFADevices",
+        Iam,
+        Some("iam:ListMFADevices"),
+        UserOrSelf,
+        false,
+        mfa::list_mfa_devices
+    ),
+    row!(
+        "ListVirtualMFADevices",
+        Iam,
+        Some("iam:ListVirtualMFADevices"),
+        Any,
+        false,
+        mfa::list_virtual_mfa_devices
+    ),
+    row!(
+        "TagMFADevice",
+        Iam,
+        Some("iam:TagMFADevice"),
+        MfaDevice,
+        false,
+        mfa::tag_mfa_device
+    ),
+    row!(
+        "UntagMFADevice",
+        Iam,
+        Some("iam:UntagMFADevice"),
+        MfaDevice,
+        false,
+        mfa::untag_mfa_device
+    ),
+    row!(
+        "ListMFADeviceTags",
+        Iam,
+        Some("iam:ListMFADeviceTags"),
+        MfaDevice,
+        false,
+        mfa::list_mfa_device_tags
     ),
     // Managed policies and versions, attachments, inline policies, boundaries
     row!(

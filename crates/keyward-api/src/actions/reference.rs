@@ -507,6 +507,58 @@ const REFERENCE: &[(&str, &[&str], &[&str])] = &[
     ),
     ("iam:GetContextKeysForCustomPolicy", &[], &[]),
     ("iam:GetAccountAuthorizationDetails", &[], &[]),
+    // MFA devices: from the same reference's rows as recalled, not re-read
+    // this session (the dataset was not reachable from the search tools).
+    (
+        "iam:CreateVirtualMFADevice",
+        &["mfa"],
+        &["aws:RequestTag/${TagKey}", "aws:TagKeys"],
+    ),
+    (
+        "iam:EnableMFADevice",
+        &["user"],
+        &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],
+    ),
+    (
+        "iam:ResyncMFADevice",
+        &["user"],
+        &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],
+    ),
+    (
+        "iam:DeactivateMFADevice",
+        &["user"],
+        &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],
+    ),
+    (
+        "iam:DeleteVirtualMFADevice",
+        &["mfa"],
+        &["aws:ResourceTag/${TagKey}"],
+    ),
+    (
+        "iam:ListMFADevices",
+        &["user"],
+        &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],
+    ),
+    ("iam:ListVirtualMFADevices", &[], &[]),
+    (
+        "iam:TagMFADevice",
+        &["mfa"],
+        &[
+            "aws:RequestTag/${TagKey}",
+            "aws:ResourceTag/${TagKey}",
+            "aws:TagKeys",
+        ],
+    ),
+    (
+        "iam:UntagMFADevice",
+        &["mfa"],
+        &["aws:ResourceTag/${TagKey}", "aws:TagKeys"],
+    ),
+    (
+        "iam:ListMFADeviceTags",
+        &["mfa"],
+        &["aws:ResourceTag/${TagKey}"],
+    ),
 ];
 
 #[cfg(test)]
@@ -561,6 +613,7 @@ mod tests {
             Policy | NewPolicy | Policies => &["policy"],
             InstanceProfile | NewInstanceProfile | InstanceProfiles => &["instance-profile"],
             PolicySource => &["user", "group", "role"],
+            NewMfaDevice | MfaDevice => &["mfa"],
             Any => &[],
         }
     }
@@ -655,6 +708,8 @@ mod tests {
                 | "TagRole"
                 | "TagPolicy"
                 | "TagInstanceProfile"
+                | "CreateVirtualMFADevice"
+                | "TagMFADevice"
         );
         if tagged {
             form.push_str("&Tags.member.1.Key=team&Tags.member.1.Value=blue");

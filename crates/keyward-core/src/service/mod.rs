@@ -7,6 +7,7 @@ mod details;
 mod groups;
 mod keys;
 mod logins;
+mod mfa;
 mod policies;
 mod roles;
 mod settings;
@@ -17,6 +18,7 @@ mod users;
 
 pub use details::{AuthorizationDetail, GroupDetail, PolicyDetail, RoleDetail, UserDetail};
 pub use groups::GroupWithUsers;
+pub use mfa::{MfaDeviceInfo, NewMfaDevice};
 pub use policies::PolicyFilter;
 pub use roles::NewRole;
 pub use settings::PasswordPolicyInput;

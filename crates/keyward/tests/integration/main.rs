@@ -8,6 +8,7 @@ mod groups;
 mod harness;
 mod iam_users;
 mod keys;
+mod mfa;
 mod policies;
 mod roles;
 mod simulator;
@@ -64,4 +65,6 @@ on_both_backends! {
     crate::simulator::simulate_principal_policy => simulate_principal_policy,
     crate::simulator::simulate_custom_policy_and_context_keys => simulate_custom_policy_and_context_keys,
     crate::simulator::account_authorization_details => account_authorization_details,
+    crate::mfa::mfa_device_lifecycle => mfa_device_lifecycle,
+    crate::mfa::mfa_quota_and_throttling => mfa_quota_and_throttling,
 }
