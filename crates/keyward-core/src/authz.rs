@@ -151,6 +151,25 @@ pub fn request_context(
     if let Some(ip) = caller.source_ip {
         ctx.set("aws:SourceIp", vec![ContextValue::Ip(ip)]);
     }
+    // Temporary credentials only; long-term keys carry neither key.
+    if let Some(session) = &caller.session {
+        ctx.set(
+            "aws:MultiFactorAuthPresent",
+            vec![session.mfa_present().into()],
+        );
+        if let Some(at) = session.mfa_authenticated_at {
+            ctx.set(
+                "aws:MultiFactorAuthAge",
+                vec![ContextValue::Number(
+                    (now - at).whole_seconds().max(0) as f64
+                )],
+            );
+        }
+        ctx.set(
+            "aws:TokenIssueTime",
+            vec![ContextValue::Date(session.issued.unix_timestamp_nanos())],
+        );
+    }
     ctx
 }
 
@@ -280,6 +299,7 @@ mod tests {
             service: "iam".into(),
             source_ip: None,
             secure_transport: false,
+            session: None,
         }
     }
 

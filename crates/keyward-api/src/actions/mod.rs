@@ -912,6 +912,16 @@ pub static ACTIONS: &[ActionDef] = &[
         false,
         sts::get_caller_identity
     ),
+    // No IAM action: AWS evaluates no policy for GetSessionToken ("No
+    // permissions are required for a user to get a session token").
+    row!(
+        "GetSessionToken",
+        Sts,
+        None,
+        Any,
+        false,
+        sts::get_session_token
+    ),
 ];
 
 /// STS actions that AWS serves without a signature.
@@ -929,7 +939,6 @@ pub fn service_of_unknown(action: &str) -> Option<Service> {
         "GetAccessKeyInfo",
         "GetDelegatedAccessToken",
         "GetFederationToken",
-        "GetSessionToken",
         "GetWebIdentityToken",
     ];
     STS.contains(&action).then_some(Service::Sts)

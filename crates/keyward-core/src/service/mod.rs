@@ -9,6 +9,7 @@ mod keys;
 mod logins;
 mod policies;
 mod roles;
+mod sessions;
 mod settings;
 mod simulator;
 
@@ -19,6 +20,7 @@ pub use details::{AuthorizationDetail, GroupDetail, PolicyDetail, RoleDetail, Us
 pub use groups::GroupWithUsers;
 pub use policies::PolicyFilter;
 pub use roles::NewRole;
+pub use sessions::{MFA_UNKNOWN_DEVICE, SessionCredentials};
 pub use settings::PasswordPolicyInput;
 pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 
@@ -33,6 +35,7 @@ use crate::crypto::{Kek, Secret};
 use crate::index::CredentialIndex;
 use crate::model::{AccessKey, AuditEvent};
 use crate::random::Random;
+use crate::session::TokenSealer;
 use crate::store::Store;
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -98,6 +101,8 @@ pub struct Keyward {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Random>,
     kek: Arc<Kek>,
+    /// Seals session tokens under a key derived from the KEK.
+    tokens: Arc<TokenSealer>,
     index: Arc<CredentialIndex>,
     catalog: Arc<ManagedCatalog>,
     policies: Arc<PolicyCache>,
@@ -115,6 +120,7 @@ impl Keyward {
             store,
             clock,
             rng,
+            tokens: Arc::new(TokenSealer::new(&kek)),
             kek: Arc::new(kek),
             index: Arc::new(CredentialIndex::default()),
             catalog: Arc::new(ManagedCatalog::load()),
