@@ -10,6 +10,7 @@ mod iam_users;
 mod keys;
 mod policies;
 mod roles;
+mod sessions;
 mod simulator;
 mod sts_and_auth;
 
@@ -64,4 +65,6 @@ on_both_backends! {
     crate::simulator::simulate_principal_policy => simulate_principal_policy,
     crate::simulator::simulate_custom_policy_and_context_keys => simulate_custom_policy_and_context_keys,
     crate::simulator::account_authorization_details => account_authorization_details,
+    crate::sessions::get_session_token_and_use_it => get_session_token_and_use_it,
+    crate::sessions::sessions_follow_their_user_not_their_key => sessions_follow_their_user_not_their_key,
 }
