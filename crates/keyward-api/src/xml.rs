@@ -151,6 +151,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn expiration_has_milliseconds() {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_310_772_513_359_999_999).expect("time");
+        assert_eq!(iso8601_millis(t), "2011-07-15T23:28:33.359Z");
+        let whole = OffsetDateTime::from_unix_timestamp(1_310_772_513).expect("time");
+        assert_eq!(iso8601_millis(whole), "2011-07-15T23:28:33.000Z");
+    }
+
+    #[test]
     fn writes_members_and_escapes() {
         let mut x = Xml::new();
         x.list("Users", ["a<b", "c"], |m, n| {

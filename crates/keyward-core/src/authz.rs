@@ -304,6 +304,47 @@ mod tests {
     }
 
     #[test]
+    fn session_keys_only_for_session_credentials() {
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("time");
+        let long_term = request_context(&user(), "iam:ListUsers", "*", now);
+        assert!(long_term.get("aws:MultiFactorAuthPresent").is_none());
+        assert!(long_term.get("aws:TokenIssueTime").is_none());
+
+        let issued = now - time::Duration::seconds(60);
+        let mut session = user();
+        session.session = Some(crate::caller::SessionContext {
+            issued,
+            expires: now + time::Duration::seconds(900),
+            mfa_authenticated_at: None,
+        });
+        let ctx = request_context(&session, "iam:ListUsers", "*", now);
+        assert_eq!(
+            ctx.get("aws:MultiFactorAuthPresent"),
+            Some(&[ContextValue::Bool(false)][..])
+        );
+        assert!(ctx.get("aws:MultiFactorAuthAge").is_none());
+        assert_eq!(
+            ctx.get("aws:TokenIssueTime"),
+            Some(&[ContextValue::Date(issued.unix_timestamp_nanos())][..])
+        );
+
+        session.session = Some(crate::caller::SessionContext {
+            issued,
+            expires: now + time::Duration::seconds(900),
+            mfa_authenticated_at: Some(issued),
+        });
+        let ctx = request_context(&session, "iam:ListUsers", "*", now);
+        assert_eq!(
+            ctx.get("aws:MultiFactorAuthPresent"),
+            Some(&[ContextValue::Bool(true)][..])
+        );
+        assert_eq!(
+            ctx.get("aws:MultiFactorAuthAge"),
+            Some(&[ContextValue::Number(60.0)][..])
+        );
+    }
+
+    #[test]
     fn no_policy_is_an_implicit_deny_with_aws_text() {
         let ctx = request_context(
             &user(),
