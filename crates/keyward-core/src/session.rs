@@ -344,6 +344,52 @@ mod tests {
     }
 
     #[test]
+    fn what_sessions_may_call() {
+        let mut caller = Caller {
+            account_id: "123456789012".into(),
+            principal: Principal::Root,
+            access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
+            partition: "aws",
+            region: "us-east-1".into(),
+            service: "sts".into(),
+            source_ip: None,
+            secure_transport: false,
+            session: None,
+        };
+        // Long-term credentials: anything.
+        assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_ok());
+        assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
+
+        caller.session = Some(SessionContext {
+            issued: start(),
+            expires: start() + time::Duration::seconds(900),
+            mfa_authenticated_at: None,
+        });
+        assert!(check_session_scope(&caller, "sts", "GetCallerIdentity").is_ok());
+        assert!(check_session_scope(&caller, "sts", "AssumeRole").is_ok());
+        assert_eq!(
+            check_session_scope(&caller, "sts", "GetSessionToken")
+                .expect_err("no sessions from sessions")
+                .to_string(),
+            "Cannot call GetSessionToken with session credentials"
+        );
+        assert!(check_session_scope(&caller, "sts", "GetFederationToken").is_err());
+        let denied = check_session_scope(&caller, "iam", "ListUsers").expect_err("no MFA");
+        assert!(matches!(denied, Error::AccessDenied(_)));
+        assert!(denied.to_string().contains("iam:ListUsers"), "{denied}");
+
+        // An MFA-authenticated session may call IAM (policies still decide);
+        // still no GetSessionToken.
+        caller.session = Some(SessionContext {
+            issued: start(),
+            expires: start() + time::Duration::seconds(900),
+            mfa_authenticated_at: Some(start()),
+        });
+        assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
+        assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_err());
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(session_duration(None, false).ok(), Some(43_200));
         assert_eq!(session_duration(None, true).ok(), Some(3_600));
