@@ -202,3 +202,32 @@ def test_expired_presigned_url(strict):
     assert r.status == 403, f"an expired presigned URL was accepted: {r.status} {r.body}"
     code, _ = r.error
     assert code in ("SignatureDoesNotMatch", "AccessDenied", "ExpiredToken"), r.body
+
+
+def test_session_credentials_presigned_and_header(strict):
+    """GetSessionToken credentials sign with X-Amz-Security-Token in the header
+    or, presigned, in the query; without it or tampered the key is refused."""
+    import boto3
+    from botocore.config import Config
+
+    c = strict.server.sts(strict.admin).get_session_token(DurationSeconds=900)["Credentials"]
+    assert c["AccessKeyId"].startswith("ASIA") and len(c["AccessKeyId"]) == 20
+
+    def sts(token):
+        sess = boto3.session.Session(aws_access_key_id=c["AccessKeyId"],
+                                     aws_secret_access_key=c["SecretAccessKey"],
+                                     aws_session_token=token, region_name=kw.REGION)
+        return sess.client("sts", endpoint_url=strict.endpoint, config=Config(retries={"max_attempts": 1}))
+
+    arn = f"arn:aws:iam::{strict.account_id}:user/admin"
+    assert sts(c["SessionToken"]).get_caller_identity()["Arn"] == arn
+    url = sts(c["SessionToken"]).generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60,
+                                                         HttpMethod="GET")
+    assert "X-Amz-Security-Token=" in url
+    r = kw.http(url)
+    assert r.status == 200, r.body
+    assert r.find("Arn") == arn
+    invalid = "The security token included in the request is invalid"
+    for token in (None, c["SessionToken"][:-4] + ("AAAA" if not c["SessionToken"].endswith("AAAA") else "BBBB")):
+        url = sts(token).generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
+        assert_error(kw.http(url), "InvalidClientTokenId", 403, invalid)

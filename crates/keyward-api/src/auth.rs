@@ -6,16 +6,20 @@ use std::net::IpAddr;
 
 use keyward_core::Error;
 use keyward_core::authz::RequestKeys;
-use keyward_core::caller::{Caller, Principal};
+use keyward_core::caller::{Caller, Principal, SessionContext};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
 use keyward_core::model::{KeyOwner, KeyStatus, Tag};
+use keyward_core::session::SessionError;
 use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
 
 use crate::actions::ResourceKind;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::server::{AppState, Incoming, Mode};
+
+/// Access key ids of session credentials (GetSessionToken).
+const SESSION_KEY_PREFIX: &str = "ASIA";
 
 /// Verifies the request's signature and names its principal.
 pub(crate) async fn authenticate(
@@ -47,16 +51,49 @@ pub(crate) async fn authenticate(
     let parsed = keyward_sigv4::parse(&request, now, &options)?;
     let scope = parsed.scope();
     let key_id = parsed.access_key_id();
-    let make_caller = |account_id: String, principal: Principal| Caller {
-        account_id,
-        principal,
-        access_key_id: key_id.to_owned(),
-        partition: ids::partition_for_region(scope.region()),
-        region: scope.region().to_owned(),
-        service: scope.service().to_owned(),
-        source_ip: Some(client_ip(&state.config.trusted_proxies, incoming)),
-        secure_transport: forwarded_https(&state.config.trusted_proxies, incoming),
-    };
+    let make_session_caller =
+        |account_id: String, principal: Principal, session: Option<SessionContext>| Caller {
+            account_id,
+            principal,
+            access_key_id: key_id.to_owned(),
+            partition: ids::partition_for_region(scope.region()),
+            region: scope.region().to_owned(),
+            service: scope.service().to_owned(),
+            source_ip: Some(client_ip(&state.config.trusted_proxies, incoming)),
+            secure_transport: forwarded_https(&state.config.trusted_proxies, incoming),
+            session,
+        };
+    let make_caller =
+        |account_id: String, principal: Principal| make_session_caller(account_id, principal, None);
+
+    if key_id.starts_with(SESSION_KEY_PREFIX) {
+        // Session credentials: the token must be this key's, genuine and current.
+        let found = match parsed.session_token().filter(|t| !t.is_empty()) {
+            Some(token) => state.keyward.session(key_id, token).await?,
+            None => Err(SessionError::Invalid),
+        };
+        let entry = match found {
+            Ok(entry) => entry,
+            // Dev mode without a fixed root key: any unknown key is the default account's root.
+            Err(_) if state.config.mode == Mode::Dev && state.config.dev_root_key.is_none() => {
+                return Ok(make_caller(
+                    state.config.dev_account_id.clone(),
+                    Principal::Root,
+                ));
+            }
+            Err(SessionError::Invalid) => return Err(AuthError::invalid_session_token().into()),
+            Err(SessionError::Expired) => return Err(AuthError::expired_token().into()),
+        };
+        let key = state
+            .signing_keys
+            .get_or_derive(key_id, scope, entry.secret());
+        keyward_sigv4::verify(&parsed, &request, &key)?;
+        return Ok(make_session_caller(
+            entry.account_id.clone(),
+            entry.principal.clone(),
+            Some(entry.context.clone()),
+        ));
+    }
 
     let entry = state.keyward.credential(key_id).await?;
     let Some(entry) = entry else {

@@ -203,6 +203,12 @@ async fn authorize(
     def: &ActionDef,
     params: &Params,
 ) -> Result<(), ApiError> {
+    // What session credentials may call (GetSessionToken sessions: IAM only with MFA).
+    let service = match def.service {
+        Service::Iam => "iam",
+        Service::Sts => "sts",
+    };
+    keyward_core::session::check_session_scope(caller, service, def.name)?;
     if def.root_only && !caller.is_root() {
         return Err(ApiError::access_denied(format!(
             "User: {} is not authorized to perform: {} because this task requires the root user's credentials",

@@ -90,6 +90,21 @@ impl Xml {
     }
 }
 
+/// `2011-07-15T23:28:33.359Z`: milliseconds, as STS writes `Expiration`.
+pub fn iso8601_millis(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 /// `2024-01-01T00:00:00Z`.
 pub fn iso8601(t: OffsetDateTime) -> String {
     let t = t
@@ -134,6 +149,14 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiration_has_milliseconds() {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_310_772_513_359_999_999).expect("time");
+        assert_eq!(iso8601_millis(t), "2011-07-15T23:28:33.359Z");
+        let whole = OffsetDateTime::from_unix_timestamp(1_310_772_513).expect("time");
+        assert_eq!(iso8601_millis(whole), "2011-07-15T23:28:33.000Z");
+    }
 
     #[test]
     fn writes_members_and_escapes() {

@@ -151,6 +151,25 @@ pub fn request_context(
     if let Some(ip) = caller.source_ip {
         ctx.set("aws:SourceIp", vec![ContextValue::Ip(ip)]);
     }
+    // Temporary credentials only; long-term keys carry neither key.
+    if let Some(session) = &caller.session {
+        ctx.set(
+            "aws:MultiFactorAuthPresent",
+            vec![session.mfa_present().into()],
+        );
+        if let Some(at) = session.mfa_authenticated_at {
+            ctx.set(
+                "aws:MultiFactorAuthAge",
+                vec![ContextValue::Number(
+                    (now - at).whole_seconds().max(0) as f64
+                )],
+            );
+        }
+        ctx.set(
+            "aws:TokenIssueTime",
+            vec![ContextValue::Date(session.issued.unix_timestamp_nanos())],
+        );
+    }
     ctx
 }
 
@@ -291,7 +310,49 @@ mod tests {
             service: "iam".into(),
             source_ip: None,
             secure_transport: false,
+            session: None,
         }
+    }
+
+    #[test]
+    fn session_keys_only_for_session_credentials() {
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("time");
+        let long_term = request_context(&user(), "iam:ListUsers", "*", now);
+        assert!(long_term.get("aws:MultiFactorAuthPresent").is_none());
+        assert!(long_term.get("aws:TokenIssueTime").is_none());
+
+        let issued = now - time::Duration::seconds(60);
+        let mut session = user();
+        session.session = Some(crate::caller::SessionContext {
+            issued,
+            expires: now + time::Duration::seconds(900),
+            mfa_authenticated_at: None,
+        });
+        let ctx = request_context(&session, "iam:ListUsers", "*", now);
+        assert_eq!(
+            ctx.get("aws:MultiFactorAuthPresent"),
+            Some(&[ContextValue::Bool(false)][..])
+        );
+        assert!(ctx.get("aws:MultiFactorAuthAge").is_none());
+        assert_eq!(
+            ctx.get("aws:TokenIssueTime"),
+            Some(&[ContextValue::Date(issued.unix_timestamp_nanos())][..])
+        );
+
+        session.session = Some(crate::caller::SessionContext {
+            issued,
+            expires: now + time::Duration::seconds(900),
+            mfa_authenticated_at: Some(issued),
+        });
+        let ctx = request_context(&session, "iam:ListUsers", "*", now);
+        assert_eq!(
+            ctx.get("aws:MultiFactorAuthPresent"),
+            Some(&[ContextValue::Bool(true)][..])
+        );
+        assert_eq!(
+            ctx.get("aws:MultiFactorAuthAge"),
+            Some(&[ContextValue::Number(60.0)][..])
+        );
     }
 
     #[test]
@@ -379,6 +440,7 @@ mod resource_tag_tests {
             service: "iam".into(),
             source_ip: None,
             secure_transport: false,
+            session: None,
         };
         let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"iam:ResourceTag/env":"dev"}}}]}"#;
         let policy =

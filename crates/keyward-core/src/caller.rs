@@ -3,6 +3,8 @@
 
 use std::net::IpAddr;
 
+use time::OffsetDateTime;
+
 /// Who signed the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -31,6 +33,26 @@ pub struct Caller {
     pub service: String,
     pub source_ip: Option<IpAddr>,
     pub secure_transport: bool,
+    /// Set when the request was signed with temporary credentials
+    /// (GetSessionToken); `None` for long-term access keys.
+    pub session: Option<SessionContext>,
+}
+
+/// What a request signed with session credentials knows of its session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionContext {
+    /// When the session was issued (`aws:TokenIssueTime`).
+    pub issued: OffsetDateTime,
+    pub expires: OffsetDateTime,
+    /// When the session's MFA was verified; `None` for sessions made without MFA.
+    pub mfa_authenticated_at: Option<OffsetDateTime>,
+}
+
+impl SessionContext {
+    /// `aws:MultiFactorAuthPresent`.
+    pub fn mfa_present(&self) -> bool {
+        self.mfa_authenticated_at.is_some()
+    }
 }
 
 impl Caller {

@@ -70,6 +70,18 @@ impl Kek {
         &self.0
     }
 
+    /// A key for one purpose, derived from this one (HMAC-SHA256 of `label`),
+    /// so values sealed for one purpose never open as another's.
+    pub fn derive(&self, label: &str) -> Self {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0)
+            .expect("HMAC takes keys of any length");
+        mac.update(label.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        Self(out)
+    }
+
     /// Seals `plain`, binding it to `context` (e.g. the access key id) so a
     /// sealed value cannot be moved to another row.
     pub fn seal(&self, plain: &str, context: &str, rng: &dyn Random) -> String {

@@ -8,8 +8,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use time::OffsetDateTime;
+
 use crate::caller::Principal;
 use crate::model::KeyStatus;
+use crate::session::SessionEntry;
+
+/// Expired sessions are swept from the index when it holds this many.
+const SESSION_SWEEP_AT: usize = 10_000;
 
 /// What the index knows of one access key.
 #[derive(Debug)]
@@ -62,6 +68,8 @@ impl CredentialEntry {
 #[derive(Debug, Default)]
 pub struct CredentialIndex {
     entries: RwLock<HashMap<String, Arc<CredentialEntry>>>,
+    /// Verified sessions (`ASIA…` key id → session), under the same generation.
+    sessions: RwLock<HashMap<String, Arc<SessionEntry>>>,
     generation: AtomicU64,
 }
 
@@ -91,19 +99,58 @@ impl CredentialIndex {
         map.remove(access_key_id);
     }
 
-    /// Forgets every key of one user (after a rename or deletion).
+    /// Forgets every key and session of one user (after a rename or deletion).
     pub fn remove_user(&self, user_id: &str) {
+        let is_user =
+            |p: &Principal| matches!(p, Principal::User { user_id: u, .. } if u == user_id);
         let mut map = self.write();
+        let mut sessions = self.write_sessions();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        map.retain(
-            |_, e| !matches!(&e.principal, Principal::User { user_id: u, .. } if u == user_id),
-        );
+        map.retain(|_, e| !is_user(&e.principal));
+        sessions.retain(|_, e| !is_user(&e.principal));
     }
 
     pub fn clear(&self) {
         let mut map = self.write();
+        let mut sessions = self.write_sessions();
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.clear();
+        sessions.clear();
+    }
+
+    pub fn session(&self, access_key_id: &str) -> Option<Arc<SessionEntry>> {
+        self.sessions
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(access_key_id)
+            .cloned()
+    }
+
+    /// Keeps a verified session unless something was removed since its load
+    /// began; sweeps expired sessions when many are held.
+    pub fn insert_session(
+        &self,
+        entry: SessionEntry,
+        loaded_at: u64,
+        now: OffsetDateTime,
+    ) -> Arc<SessionEntry> {
+        let entry = Arc::new(entry);
+        let mut sessions = self.write_sessions();
+        if self.generation.load(Ordering::Acquire) == loaded_at {
+            if sessions.len() >= SESSION_SWEEP_AT {
+                sessions.retain(|_, e| e.context.expires > now);
+            }
+            sessions.insert(entry.access_key_id.clone(), Arc::clone(&entry));
+        }
+        entry
+    }
+
+    fn write_sessions(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<SessionEntry>>> {
+        self.sessions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn len(&self) -> usize {

@@ -19,6 +19,7 @@ pub mod password;
 pub mod policies;
 pub mod random;
 pub mod service;
+pub mod session;
 pub mod store;
 pub mod validate;
 

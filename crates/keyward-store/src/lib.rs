@@ -19,6 +19,8 @@ mod named;
 mod policies;
 mod roles;
 mod rows;
+#[cfg(test)]
+mod session_tests;
 mod settings;
 mod users;
 

@@ -359,6 +359,7 @@ mod tests {
                 service: "iam".into(),
                 source_ip: None,
                 secure_transport: true,
+                session: None,
             };
             Self {
                 keyward,

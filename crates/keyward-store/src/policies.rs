@@ -936,6 +936,7 @@ mod tests {
             service: "iam".into(),
             source_ip: None,
             secure_transport: true,
+            session: None,
         };
         let users = format!("arn:aws:iam::{acct}:user/");
         let no_keys = keyward_core::authz::RequestKeys::default();

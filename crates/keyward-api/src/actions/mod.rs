@@ -998,6 +998,16 @@ pub static ACTIONS: &[ActionDef] = &[
         false,
         sts::get_caller_identity
     ),
+    // No IAM action: AWS evaluates no policy for GetSessionToken ("No
+    // permissions are required for a user to get a session token").
+    row!(
+        "GetSessionToken",
+        Sts,
+        None,
+        Any,
+        false,
+        sts::get_session_token
+    ),
 ];
 
 /// STS actions that AWS serves without a signature.
@@ -1015,7 +1025,6 @@ pub fn service_of_unknown(action: &str) -> Option<Service> {
         "GetAccessKeyInfo",
         "GetDelegatedAccessToken",
         "GetFederationToken",
-        "GetSessionToken",
         "GetWebIdentityToken",
     ];
     STS.contains(&action).then_some(Service::Sts)

@@ -9,8 +9,10 @@
 //! the documentation search only returned the page's introduction, not its
 //! rows. Resource types are listed without AWS's `*` (required) marker.
 //!
-//! Not looked up: `sts:GetCallerIdentity`, the only STS row; it has no IAM
-//! action in our table (AWS never denies it), so it is not checked here.
+//! Not looked up: the STS rows `sts:GetCallerIdentity` and
+//! `sts:GetSessionToken`; neither has an IAM action in our table (AWS never
+//! denies the first and evaluates no policy for the second), so they are not
+//! checked here.
 //! AWS documents `iam:AddRoleToInstanceProfile` with `iam:PassedToService`
 //! among its dependent actions, not its condition keys, so it is not listed.
 

@@ -17,3 +17,26 @@ pub async fn get_caller_identity(_s: Arc<AppState>, c: Caller, _p: Params) -> Re
         .text("Arn", &c.arn());
     Ok(Some(x))
 }
+
+/// GetSessionToken: no IAM policy is evaluated (AWS: "No permissions are
+/// required for a user to get a session token"); session credentials are
+/// refused before this runs (`server::authorize`).
+pub async fn get_session_token(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
+    let creds = s
+        .keyward
+        .get_session_token(
+            &c,
+            p.int("DurationSeconds")?,
+            p.get("SerialNumber"),
+            p.get("TokenCode"),
+        )
+        .await?;
+    let mut x = Xml::new();
+    x.node("Credentials", |x| {
+        x.text("AccessKeyId", &creds.access_key_id)
+            .text("SecretAccessKey", creds.secret.expose())
+            .text("SessionToken", creds.token.expose())
+            .text("Expiration", &crate::xml::iso8601_millis(creds.expires));
+    });
+    Ok(Some(x))
+}

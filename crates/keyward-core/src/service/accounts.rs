@@ -86,6 +86,7 @@ impl Keyward {
             service: "iam".into(),
             source_ip: None,
             secure_transport: true,
+            session: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod logins;
 mod mfa;
 mod policies;
 mod roles;
+mod sessions;
 mod settings;
 mod simulator;
 
@@ -21,6 +22,7 @@ pub use groups::GroupWithUsers;
 pub use mfa::{MfaDeviceInfo, NewMfaDevice};
 pub use policies::PolicyFilter;
 pub use roles::NewRole;
+pub use sessions::{MFA_UNKNOWN_DEVICE, SessionCredentials};
 pub use settings::PasswordPolicyInput;
 pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 
@@ -35,6 +37,7 @@ use crate::crypto::{Kek, Secret};
 use crate::index::CredentialIndex;
 use crate::model::{AccessKey, AuditEvent};
 use crate::random::Random;
+use crate::session::TokenSealer;
 use crate::store::Store;
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -100,6 +103,8 @@ pub struct Keyward {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Random>,
     kek: Arc<Kek>,
+    /// Seals session tokens under a key derived from the KEK.
+    tokens: Arc<TokenSealer>,
     index: Arc<CredentialIndex>,
     catalog: Arc<ManagedCatalog>,
     policies: Arc<PolicyCache>,
@@ -117,6 +122,7 @@ impl Keyward {
             store,
             clock,
             rng,
+            tokens: Arc::new(TokenSealer::new(&kek)),
             kek: Arc::new(kek),
             index: Arc::new(CredentialIndex::default()),
             catalog: Arc::new(ManagedCatalog::load()),

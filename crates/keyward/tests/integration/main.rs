@@ -11,6 +11,7 @@ mod keys;
 mod mfa;
 mod policies;
 mod roles;
+mod sessions;
 mod simulator;
 mod sts_and_auth;
 
@@ -67,4 +68,7 @@ on_both_backends! {
     crate::simulator::account_authorization_details => account_authorization_details,
     crate::mfa::mfa_device_lifecycle => mfa_device_lifecycle,
     crate::mfa::mfa_quota_and_throttling => mfa_quota_and_throttling,
+    crate::mfa::mfa_session_unlocks_mfa_protected_calls => mfa_session_unlocks_mfa_protected_calls,
+    crate::sessions::get_session_token_and_use_it => get_session_token_and_use_it,
+    crate::sessions::sessions_follow_their_user_not_their_key => sessions_follow_their_user_not_their_key,
 }

@@ -384,3 +384,137 @@ async fn assert_seeds_sealed(store: &StoreLocation, backend: Backend, seeds: &[&
         }
     }
 }
+
+/// The codes of the previous and the current step: enabling with them leaves
+/// the next step's code usable at once, so the test never waits for time.
+fn previous_and_current(d: &Device) -> (String, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let t = d.totp();
+    (
+        t.generate(now - 30).to_string(),
+        t.generate(now).to_string(),
+    )
+}
+
+fn next_code(d: &Device) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    d.totp().generate(now + 30).to_string()
+}
+
+pub async fn mfa_session_unlocks_mfa_protected_calls(store: StoreLocation, _b: Backend) {
+    let account = create_account(&store, "admin");
+    let server = Server::start(&store, &[]).await;
+    let admin = server.iam(&account.admin_key);
+    admin
+        .create_user()
+        .user_name("mo")
+        .send()
+        .await
+        .expect("user");
+    // Reading users is allowed only with MFA.
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
+    admin
+        .put_user_policy()
+        .user_name("mo")
+        .policy_name("mfa-only")
+        .policy_document(policy)
+        .send()
+        .await
+        .expect("policy");
+    let key = admin
+        .create_access_key()
+        .user_name("mo")
+        .send()
+        .await
+        .expect("key");
+    let key = key.access_key().expect("key");
+    let mo = (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    );
+    let device = create_device(&admin, "mo-phone").await;
+    enable(&admin, Some("mo"), &device, previous_and_current(&device))
+        .await
+        .expect("enable");
+
+    let sts = server.sts(&mo);
+    let wrong = sts
+        .get_session_token()
+        .serial_number(&device.serial)
+        .token_code("000000")
+        .send()
+        .await
+        .expect_err("wrong code");
+    assert_eq!(
+        error_of(&wrong),
+        (
+            "AccessDenied".into(),
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.".into()
+        )
+    );
+    let code = next_code(&device);
+    let out = sts
+        .get_session_token()
+        .serial_number(&device.serial)
+        .token_code(&code)
+        .send()
+        .await
+        .expect("MFA session");
+    let c = out.credentials().expect("credentials");
+    let session = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        None,
+        "test",
+    );
+    let conf = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .endpoint_url(&server.url)
+        .credentials_provider(session)
+        .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+        .list_users()
+        .send()
+        .await
+        .expect("MFA-protected call with the MFA session");
+
+    // The long-term key alone carries no MFA: the same call is denied.
+    let denied = server
+        .iam(&mo)
+        .list_users()
+        .send()
+        .await
+        .expect_err("no MFA");
+    assert_eq!(error_of(&denied).0, "AccessDenied");
+    // A code is accepted once.
+    let replay = sts
+        .get_session_token()
+        .serial_number(&device.serial)
+        .token_code(&code)
+        .send()
+        .await
+        .expect_err("replayed code");
+    assert_eq!(error_of(&replay).0, "AccessDenied");
+    // Another user's device is not the caller's.
+    let other = sts
+        .get_session_token()
+        .serial_number(format!("arn:aws:iam::{}:mfa/nobody", account.account_id))
+        .token_code("123456")
+        .send()
+        .await
+        .expect_err("unknown device");
+    assert!(
+        error_of(&other)
+            .1
+            .starts_with("MultiFactorAuthentication failed, unable to validate MFA code.")
+    );
+}

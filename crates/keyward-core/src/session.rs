@@ -1,0 +1,407 @@
+//! Session credentials from GetSessionToken.
+//!
+//! The session token is self-contained and authenticated: it is the session's
+//! claims (account, parent user id, issue and expiry times, MFA time, and the
+//! session's secret access key) sealed with AES-256-GCM under a key derived
+//! from the KEK, bound to the session's `ASIA…` access key id. Nothing is
+//! stored: the secret exists only inside the sealed token (so it is never at
+//! rest in clear, nor at rest at all), the token cannot be guessed (random
+//! nonce and 40-character random secret inside) and any change to it, or its
+//! use with another access key id, fails the AES-GCM tag check. A session is
+//! tied to its parent's unique id, not to the access key that called
+//! GetSessionToken: deleting or deactivating that key leaves the session
+//! working, as at AWS; deleting the parent user ends it (the user id no longer
+//! resolves).
+
+use subtle::ConstantTimeEq as _;
+use time::OffsetDateTime;
+
+use crate::caller::{Caller, Principal, SessionContext};
+use crate::crypto::{Kek, Secret};
+use crate::random::Random;
+use crate::validate::Violations;
+use crate::{Error, Result};
+
+/// GetSessionToken's DurationSeconds bounds (sts-api.md §4).
+pub const MIN_DURATION_SECS: i64 = 900;
+pub const MAX_DURATION_SECS: i64 = 129_600;
+pub const USER_DEFAULT_DURATION_SECS: i64 = 43_200;
+/// Root sessions: default and maximum; longer requests are clamped to it.
+pub const ROOT_MAX_DURATION_SECS: i64 = 3_600;
+
+/// Label of the KEK-derived key that seals session tokens.
+const TOKEN_KEY_LABEL: &str = "keyward/session-token/v1";
+/// Every token starts with this, then the sealed claims (`v1:base64…`).
+const TOKEN_PREFIX: &str = "KWS";
+/// Tokens longer than this are refused unopened.
+const MAX_TOKEN_LEN: usize = 4096;
+
+/// What a session token says.
+#[derive(Debug, Clone)]
+pub struct SessionClaims {
+    pub account_id: String,
+    /// The parent IAM user's unique id; `None` for the root user.
+    pub user_id: Option<String>,
+    pub issued: OffsetDateTime,
+    pub expires: OffsetDateTime,
+    pub mfa_authenticated_at: Option<OffsetDateTime>,
+    pub secret: Secret,
+}
+
+/// Why a session token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionError {
+    /// Missing, tampered, for another key, or its parent is gone:
+    /// `InvalidClientTokenId`.
+    Invalid,
+    /// Genuine but past its expiry: `ExpiredToken`.
+    Expired,
+}
+
+/// Seals and opens session tokens.
+#[derive(Clone)]
+pub struct TokenSealer(Kek);
+
+impl std::fmt::Debug for TokenSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenSealer([REDACTED])")
+    }
+}
+
+fn aad(access_key_id: &str) -> String {
+    format!("session-token:{access_key_id}")
+}
+
+fn millis(t: OffsetDateTime) -> i128 {
+    t.unix_timestamp_nanos() / 1_000_000
+}
+
+fn from_millis(s: &str) -> Option<OffsetDateTime> {
+    let ms: i128 = s.parse().ok()?;
+    OffsetDateTime::from_unix_timestamp_nanos(ms.checked_mul(1_000_000)?).ok()
+}
+
+/// `t` without its sub-millisecond part (tokens and `Expiration` carry milliseconds).
+pub fn to_millis(t: OffsetDateTime) -> OffsetDateTime {
+    from_millis(&millis(t).to_string()).unwrap_or(t)
+}
+
+impl TokenSealer {
+    pub fn new(kek: &Kek) -> Self {
+        Self(kek.derive(TOKEN_KEY_LABEL))
+    }
+
+    /// The session token for `access_key_id`.
+    pub fn seal(&self, access_key_id: &str, claims: &SessionClaims, rng: &dyn Random) -> Secret {
+        let plain = Secret::new(format!(
+            "1\n{}\n{}\n{}\n{}\n{}\n{}",
+            claims.account_id,
+            claims.user_id.as_deref().unwrap_or(""),
+            millis(claims.issued),
+            millis(claims.expires),
+            claims
+                .mfa_authenticated_at
+                .map(|t| millis(t).to_string())
+                .unwrap_or_default(),
+            claims.secret.expose(),
+        ));
+        let sealed = self.0.seal(plain.expose(), &aad(access_key_id), rng);
+        Secret::new(format!("{TOKEN_PREFIX}{sealed}"))
+    }
+
+    /// The claims of a genuine token for `access_key_id`; expiry is not checked here.
+    pub fn open(&self, access_key_id: &str, token: &str) -> Result<SessionClaims, SessionError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(SessionError::Invalid);
+        }
+        let sealed = token
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or(SessionError::Invalid)?;
+        let plain = self
+            .0
+            .open(sealed, &aad(access_key_id))
+            .map_err(|_| SessionError::Invalid)?;
+        let fields: Vec<&str> = plain.expose().split('\n').collect();
+        let ["1", account_id, user_id, issued, expires, mfa, secret] = fields.as_slice() else {
+            return Err(SessionError::Invalid);
+        };
+        let mfa_authenticated_at = if mfa.is_empty() {
+            None
+        } else {
+            Some(from_millis(mfa).ok_or(SessionError::Invalid)?)
+        };
+        Ok(SessionClaims {
+            account_id: (*account_id).to_owned(),
+            user_id: (!user_id.is_empty()).then(|| (*user_id).to_owned()),
+            issued: from_millis(issued).ok_or(SessionError::Invalid)?,
+            expires: from_millis(expires).ok_or(SessionError::Invalid)?,
+            mfa_authenticated_at,
+            secret: Secret::new(*secret),
+        })
+    }
+}
+
+/// A verified session, as the credential index keeps it.
+#[derive(Debug)]
+pub struct SessionEntry {
+    pub access_key_id: String,
+    pub account_id: String,
+    pub principal: Principal,
+    pub context: SessionContext,
+    token: Secret,
+    secret: Secret,
+}
+
+impl SessionEntry {
+    pub fn new(
+        access_key_id: String,
+        principal: Principal,
+        claims: SessionClaims,
+        token: &str,
+    ) -> Self {
+        Self {
+            access_key_id,
+            account_id: claims.account_id,
+            principal,
+            context: SessionContext {
+                issued: claims.issued,
+                expires: claims.expires,
+                mfa_authenticated_at: claims.mfa_authenticated_at,
+            },
+            token: Secret::new(token),
+            secret: claims.secret,
+        }
+    }
+
+    /// The session's secret access key, for the signing key.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// The presented token must be this session's (compared in constant
+    /// time) and the session not expired at `now`.
+    pub fn check(&self, token: &str, now: OffsetDateTime) -> Result<(), SessionError> {
+        if !bool::from(self.token.as_ref().ct_eq(token.as_bytes())) {
+            return Err(SessionError::Invalid);
+        }
+        if now >= self.context.expires {
+            return Err(SessionError::Expired);
+        }
+        Ok(())
+    }
+}
+
+/// GetSessionToken's session length: validated against the model's bounds
+/// (900–129600), defaulted (12 h for users, 1 h for root) and, for root,
+/// clamped to one hour.
+pub fn session_duration(requested: Option<i64>, root: bool) -> Result<i64> {
+    let default = if root {
+        ROOT_MAX_DURATION_SECS
+    } else {
+        USER_DEFAULT_DURATION_SECS
+    };
+    let secs = requested.unwrap_or(default);
+    let mut v = Violations::new();
+    v.range(
+        "durationSeconds",
+        secs,
+        MIN_DURATION_SECS,
+        MAX_DURATION_SECS,
+    );
+    v.finish()?;
+    Ok(if root {
+        secs.min(ROOT_MAX_DURATION_SECS)
+    } else {
+        secs
+    })
+}
+
+/// What session credentials may call (sts-api.md §5): GetSessionToken
+/// sessions call STS `GetCallerIdentity` and `AssumeRole` only, and IAM only
+/// when the session was MFA-authenticated. Long-term credentials pass.
+/// `service` is `iam` or `sts`; `action` the API action name.
+pub fn check_session_scope(caller: &Caller, service: &str, action: &str) -> Result<()> {
+    let Some(session) = &caller.session else {
+        return Ok(());
+    };
+    match (service, action) {
+        ("sts", "GetSessionToken") => Err(Error::AccessDenied(
+            "Cannot call GetSessionToken with session credentials".into(),
+        )),
+        ("sts", "GetCallerIdentity" | "AssumeRole") => Ok(()),
+        ("sts", _) => Err(Error::AccessDenied(format!(
+            "User: {} is not authorized to perform: sts:{action} with session credentials from GetSessionToken, which may call only sts:GetCallerIdentity and sts:AssumeRole",
+            caller.arn()
+        ))),
+        _ if session.mfa_present() => Ok(()),
+        _ => Err(Error::AccessDenied(format!(
+            "User: {} is not authorized to perform: {service}:{action} with session credentials obtained without MFA: session credentials may call IAM only when GetSessionToken was called with SerialNumber and TokenCode",
+            caller.arn()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock as _, ManualClock};
+    use crate::random::SeededRandom;
+
+    fn claims(now: OffsetDateTime, secs: i64) -> SessionClaims {
+        SessionClaims {
+            account_id: "123456789012".into(),
+            user_id: Some("AIDAEXAMPLE".into()),
+            issued: to_millis(now),
+            expires: to_millis(now) + time::Duration::seconds(secs),
+            mfa_authenticated_at: None,
+            secret: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        }
+    }
+
+    fn start() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).expect("time")
+    }
+
+    #[test]
+    fn tokens_round_trip_and_bind_their_key() {
+        let rng = SeededRandom::new(3);
+        let sealer = TokenSealer::new(&Kek::generate(&rng));
+        let c = claims(start(), 900);
+        let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
+        assert!(token.expose().starts_with("KWS"));
+        assert!(!token.expose().contains("wJalr"));
+        let opened = sealer
+            .open("ASIAAAAAAAAAAAAAAAAA", token.expose())
+            .expect("opens");
+        assert_eq!(opened.account_id, c.account_id);
+        assert_eq!(opened.user_id, c.user_id);
+        assert_eq!(opened.issued, c.issued);
+        assert_eq!(opened.expires, c.expires);
+        assert_eq!(opened.secret, c.secret);
+        // Another key id, another KEK, a flipped character: all refused.
+        assert_eq!(
+            sealer
+                .open("ASIABBBBBBBBBBBBBBBB", token.expose())
+                .map(|_| ())
+                .expect_err("other key"),
+            SessionError::Invalid
+        );
+        let other = TokenSealer::new(&Kek::generate(&rng));
+        assert!(other.open("ASIAAAAAAAAAAAAAAAAA", token.expose()).is_err());
+        let mut tampered = token.expose().to_owned();
+        let i = tampered.len() - 5;
+        let flipped = if &tampered[i..=i] == "A" { "B" } else { "A" };
+        tampered.replace_range(i..=i, flipped);
+        assert!(sealer.open("ASIAAAAAAAAAAAAAAAAA", &tampered).is_err());
+        assert!(sealer.open("ASIAAAAAAAAAAAAAAAAA", "").is_err());
+    }
+
+    #[test]
+    fn a_token_sealed_under_the_kek_itself_does_not_open() {
+        // Access key secrets are sealed with the KEK; tokens with a derived key.
+        let rng = SeededRandom::new(4);
+        let kek = Kek::generate(&rng);
+        let forged = format!(
+            "KWS{}",
+            kek.seal("1\n1\n\n0\n9999999999999\n\nx", "session-token:ASIAX", &rng)
+        );
+        assert!(TokenSealer::new(&kek).open("ASIAX", &forged).is_err());
+    }
+
+    #[test]
+    fn sessions_expire_by_the_injected_clock() {
+        let rng = SeededRandom::new(5);
+        let clock = ManualClock::new(start());
+        let sealer = TokenSealer::new(&Kek::generate(&rng));
+        let c = claims(clock.now(), 900);
+        let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
+        let opened = sealer
+            .open("ASIAAAAAAAAAAAAAAAAA", token.expose())
+            .expect("opens");
+        let entry = SessionEntry::new(
+            "ASIAAAAAAAAAAAAAAAAA".into(),
+            Principal::Root,
+            opened,
+            token.expose(),
+        );
+        assert_eq!(entry.check(token.expose(), clock.now()), Ok(()));
+        assert_eq!(
+            entry.check("KWSv1:other", clock.now()),
+            Err(SessionError::Invalid)
+        );
+        clock.advance(time::Duration::seconds(899));
+        assert_eq!(entry.check(token.expose(), clock.now()), Ok(()));
+        clock.advance(time::Duration::seconds(1));
+        assert_eq!(
+            entry.check(token.expose(), clock.now()),
+            Err(SessionError::Expired)
+        );
+        // A wrong token stays "invalid" after expiry, never "expired".
+        assert_eq!(
+            entry.check("KWSv1:other", clock.now()),
+            Err(SessionError::Invalid)
+        );
+    }
+
+    #[test]
+    fn what_sessions_may_call() {
+        let mut caller = Caller {
+            account_id: "123456789012".into(),
+            principal: Principal::Root,
+            access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
+            partition: "aws",
+            region: "us-east-1".into(),
+            service: "sts".into(),
+            source_ip: None,
+            secure_transport: false,
+            session: None,
+        };
+        // Long-term credentials: anything.
+        assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_ok());
+        assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
+
+        caller.session = Some(SessionContext {
+            issued: start(),
+            expires: start() + time::Duration::seconds(900),
+            mfa_authenticated_at: None,
+        });
+        assert!(check_session_scope(&caller, "sts", "GetCallerIdentity").is_ok());
+        assert!(check_session_scope(&caller, "sts", "AssumeRole").is_ok());
+        assert_eq!(
+            check_session_scope(&caller, "sts", "GetSessionToken")
+                .expect_err("no sessions from sessions")
+                .to_string(),
+            "Cannot call GetSessionToken with session credentials"
+        );
+        assert!(check_session_scope(&caller, "sts", "GetFederationToken").is_err());
+        let denied = check_session_scope(&caller, "iam", "ListUsers").expect_err("no MFA");
+        assert!(matches!(denied, Error::AccessDenied(_)));
+        assert!(denied.to_string().contains("iam:ListUsers"), "{denied}");
+
+        // An MFA-authenticated session may call IAM (policies still decide);
+        // still no GetSessionToken.
+        caller.session = Some(SessionContext {
+            issued: start(),
+            expires: start() + time::Duration::seconds(900),
+            mfa_authenticated_at: Some(start()),
+        });
+        assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
+        assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(session_duration(None, false).ok(), Some(43_200));
+        assert_eq!(session_duration(None, true).ok(), Some(3_600));
+        assert_eq!(session_duration(Some(900), true).ok(), Some(900));
+        assert_eq!(session_duration(Some(129_600), false).ok(), Some(129_600));
+        assert_eq!(session_duration(Some(7_200), true).ok(), Some(3_600));
+        let low = session_duration(Some(899), false).expect_err("too short");
+        assert_eq!(
+            low.to_string(),
+            "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+        );
+        assert!(session_duration(Some(129_601), false).is_err());
+        assert!(session_duration(Some(129_601), true).is_err());
+    }
+}
