@@ -71,6 +71,8 @@ impl From<Error> for ApiError {
             Error::PasswordPolicyViolation(_) => (S::BAD_REQUEST, "PasswordPolicyViolation"),
             Error::MalformedPolicyDocument(_) => (S::BAD_REQUEST, "MalformedPolicyDocument"),
             Error::PolicyNotAttachable(_) => (S::BAD_REQUEST, "PolicyNotAttachable"),
+            Error::ReportNotPresent(_) => (S::GONE, "ReportNotPresent"),
+            Error::ReportExpired(_) => (S::GONE, "ReportExpired"),
             Error::Rejected(_) => (S::BAD_REQUEST, "InvalidInput"),
             Error::Storage(detail) => {
                 tracing::error!(%detail, "storage failure");

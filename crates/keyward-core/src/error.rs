@@ -33,6 +33,12 @@ pub enum Error {
     MalformedPolicyDocument(String),
     #[error("{0}")]
     PolicyNotAttachable(String),
+    /// GetCredentialReport before any GenerateCredentialReport.
+    #[error("{0}")]
+    ReportNotPresent(String),
+    /// GetCredentialReport on a report older than the freshness window.
+    #[error("{0}")]
+    ReportExpired(String),
     /// A local-only failure (CLI use): bad root password, unknown account email.
     #[error("{0}")]
     Rejected(String),

@@ -370,6 +370,16 @@ pub trait AccountSettingsStore: Send + Sync {
     /// Returns false when there was no custom policy.
     async fn delete_password_policy(&self, account_id: &str, audit: &AuditEvent) -> Result<bool>;
     async fn account_counts(&self, account_id: &str) -> Result<AccountCounts>;
+    /// Replaces the account's credential report.
+    async fn set_credential_report(
+        &self,
+        account_id: &str,
+        generated: OffsetDateTime,
+        csv: &str,
+    ) -> Result<()>;
+    /// The account's latest credential report and when it was generated.
+    async fn credential_report(&self, account_id: &str)
+    -> Result<Option<(OffsetDateTime, String)>>;
 }
 
 /// The whole storage port: every capability. Tests may implement only the

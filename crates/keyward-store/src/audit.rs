@@ -35,6 +35,7 @@ impl keyward_core::store::AuditStore for SqlStore {
         let mut tx = self.pool.begin().await.map_err(storage)?;
         for table in [
             "audit_events",
+            "credential_reports",
             "password_policies",
             "password_history",
             "login_profiles",

@@ -5,7 +5,9 @@ use keyward_core::model::{AccountCounts, AuditEvent, PasswordPolicy};
 use keyward_core::store::AccountSettingsStore;
 use keyward_core::{Error, Result};
 use sqlx::Row;
+use time::OffsetDateTime;
 
+use crate::rows::from_unix;
 use crate::{SqlStore, is_unique_violation, storage};
 
 #[async_trait]
@@ -120,5 +122,48 @@ impl AccountSettingsStore for SqlStore {
             mfa_devices_in_use: n(8)?,
             root_mfa_devices: n(9)?,
         })
+    }
+
+    async fn set_credential_report(
+        &self,
+        account_id: &str,
+        generated: OffsetDateTime,
+        csv: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        sqlx::query("DELETE FROM credential_reports WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        sqlx::query(
+            "INSERT INTO credential_reports (account_id, generated, content) VALUES ($1, $2, $3)",
+        )
+        .bind(account_id)
+        .bind(generated.unix_timestamp())
+        .bind(csv)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn credential_report(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<(OffsetDateTime, String)>> {
+        let row =
+            sqlx::query("SELECT generated, content FROM credential_reports WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(storage)?;
+        row.map(|r| {
+            Ok((
+                from_unix(r.try_get(0).map_err(storage)?)?,
+                r.try_get(1).map_err(storage)?,
+            ))
+        })
+        .transpose()
     }
 }

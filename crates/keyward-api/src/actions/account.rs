@@ -146,3 +146,24 @@ pub async fn get_account_summary(s: Arc<AppState>, c: Caller, _p: Params) -> Rep
     });
     Ok(Some(x))
 }
+
+pub async fn generate_credential_report(s: Arc<AppState>, c: Caller, _p: Params) -> Reply {
+    let state = s.keyward.generate_credential_report(&c).await?;
+    let mut x = Xml::new();
+    x.text("State", state.state)
+        .opt_text("Description", state.description);
+    Ok(Some(x))
+}
+
+pub async fn get_credential_report(s: Arc<AppState>, c: Caller, _p: Params) -> Reply {
+    use base64::Engine as _;
+    let report = s.keyward.credential_report(&c).await?;
+    let mut x = Xml::new();
+    x.text(
+        "Content",
+        &base64::engine::general_purpose::STANDARD.encode(report.csv.as_bytes()),
+    )
+    .text("ReportFormat", "text/csv")
+    .date("GeneratedTime", report.generated);
+    Ok(Some(x))
+}

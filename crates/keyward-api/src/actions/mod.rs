@@ -546,6 +546,22 @@ pub static ACTIONS: &[ActionDef] = &[
         account::get_account_summary
     ),
     row!(
+        "GenerateCredentialReport",
+        Iam,
+        Some("iam:GenerateCredentialReport"),
+        Any,
+        false,
+        account::generate_credential_report
+    ),
+    row!(
+        "GetCredentialReport",
+        Iam,
+        Some("iam:GetCredentialReport"),
+        Any,
+        false,
+        account::get_credential_report
+    ),
+    row!(
         "AttachGroupPolicy",
         Iam,
         Some("iam:AttachGroupPolicy"),

@@ -219,6 +219,8 @@ const REFERENCE: &[(&str, &[&str], &[&str])] = &[
     ("iam:GetAccountPasswordPolicy", &[], &[]),
     ("iam:DeleteAccountPasswordPolicy", &[], &[]),
     ("iam:GetAccountSummary", &[], &[]),
+    ("iam:GenerateCredentialReport", &[], &[]),
+    ("iam:GetCredentialReport", &[], &[]),
     ("iam:AttachGroupPolicy", &["group"], &["iam:PolicyARN"]),
     ("iam:DetachGroupPolicy", &["group"], &["iam:PolicyARN"]),
     ("iam:ListAttachedGroupPolicies", &["group"], &[]),

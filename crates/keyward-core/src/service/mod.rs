@@ -9,6 +9,7 @@ mod keys;
 mod logins;
 mod mfa;
 mod policies;
+mod report;
 mod roles;
 mod sessions;
 mod settings;
@@ -21,6 +22,7 @@ pub use details::{AuthorizationDetail, GroupDetail, PolicyDetail, RoleDetail, Us
 pub use groups::GroupWithUsers;
 pub use mfa::{MfaDeviceInfo, NewMfaDevice};
 pub use policies::PolicyFilter;
+pub use report::{CredentialReport, ReportState};
 pub use roles::NewRole;
 pub use sessions::{MFA_UNKNOWN_DEVICE, SessionCredentials};
 pub use settings::PasswordPolicyInput;
