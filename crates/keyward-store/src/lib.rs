@@ -155,6 +155,37 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Replaces the tags of the account's row of `table` whose `key_column`
+    /// is `key`, with its audit event, in one write transaction. False when
+    /// no row matched. Tags are stored as JSON on every taggable entity.
+    pub(crate) async fn replace_tags(
+        &self,
+        table: &str,
+        key_column: &str,
+        account_id: &str,
+        key: &str,
+        tags: &[Tag],
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let json = serde_json::to_string(tags).map_err(storage)?;
+        let sql =
+            format!("UPDATE {table} SET tags = $1 WHERE account_id = $2 AND {key_column} = $3");
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(json)
+            .bind(account_id)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
     async fn commit(tx: Transaction<'static, Any>) -> Result<()> {
         tx.commit().await.map_err(storage)
     }

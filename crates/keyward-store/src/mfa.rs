@@ -237,23 +237,15 @@ impl MfaStore for SqlStore {
         tags: &[Tag],
         audit: &AuditEvent,
     ) -> Result<bool> {
-        let (mut tx, seq) = self.write_tx(account_id).await?;
-        let json = serde_json::to_string(tags).map_err(storage)?;
-        let done = sqlx::query(
-            "UPDATE mfa_devices SET tags = $1 WHERE account_id = $2 AND serial_number = $3",
+        self.replace_tags(
+            "mfa_devices",
+            "serial_number",
+            account_id,
+            serial_number,
+            tags,
+            audit,
         )
-        .bind(json)
-        .bind(account_id)
-        .bind(serial_number)
-        .execute(&mut *tx)
         .await
-        .map_err(storage)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        Self::write_audit(&mut tx, seq, audit).await?;
-        Self::commit(tx).await?;
-        Ok(true)
     }
 
     async fn accept_mfa_step(&self, serial_number: &str, step: i64) -> Result<bool> {

@@ -344,20 +344,13 @@ impl keyward_core::store::PolicyStore for SqlStore {
         tags: &[Tag],
         audit: &AuditEvent,
     ) -> Result<()> {
-        let (mut tx, seq) = self.write_tx(account_id).await?;
-        let done =
-            sqlx::query("UPDATE managed_policies SET tags = $1 WHERE account_id = $2 AND arn = $3")
-                .bind(serde_json::to_string(tags).map_err(storage)?)
-                .bind(account_id)
-                .bind(arn)
-                .execute(&mut *tx)
-                .await
-                .map_err(storage)?;
-        if done.rows_affected() == 0 {
+        if !self
+            .replace_tags("managed_policies", "arn", account_id, arn, tags, audit)
+            .await?
+        {
             return Err(policy_not_found(arn));
         }
-        Self::write_audit(&mut tx, seq, audit).await?;
-        Self::commit(tx).await
+        Ok(())
     }
 
     async fn policy_versions(&self, account_id: &str, arn: &str) -> Result<Vec<PolicyVersion>> {

@@ -143,21 +143,14 @@ impl keyward_core::store::UserStore for SqlStore {
         tags: &[Tag],
         audit: &AuditEvent,
     ) -> Result<()> {
-        let (mut tx, seq) = self.write_tx(account_id).await?;
-        let json = serde_json::to_string(tags).map_err(storage)?;
-        let done =
-            sqlx::query("UPDATE users SET tags = $1 WHERE account_id = $2 AND name_lower = $3")
-                .bind(json)
-                .bind(account_id)
-                .bind(name.to_lowercase())
-                .execute(&mut *tx)
-                .await
-                .map_err(storage)?;
-        if done.rows_affected() == 0 {
+        let lower = name.to_lowercase();
+        if !self
+            .replace_tags("users", "name_lower", account_id, &lower, tags, audit)
+            .await?
+        {
             return Err(Error::no_such_user(name));
         }
-        Self::write_audit(&mut tx, seq, audit).await?;
-        Self::commit(tx).await
+        Ok(())
     }
 
     async fn count_users(&self, account_id: &str) -> Result<u64> {
