@@ -91,7 +91,7 @@ def matrix(session_pool, tmp_path_factory):
         "none": user("matrix-none"),
         "scoped": user("matrix-scoped"),
         "deny": user("matrix-deny", managed=[ADMIN], inline={
-            "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}),
+            "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["iam:*", "sts:*"], "Resource": "*"}]}),
         "bounded": user("matrix-bounded", managed=[ADMIN], boundary=only_sts),
     }
     return server, account, iam, users

@@ -51,6 +51,34 @@ pub fn new_id(kind: IdKind, rng: &dyn Random) -> String {
     id
 }
 
+/// An access key id that carries its account, as AWS's do: after the
+/// four-character prefix, 16 base32 characters encode 10 bytes whose first
+/// six hold `account << 7` plus seven random bits, the rest random. So
+/// `GetAccessKeyInfo` can name the account of any key id, even an unknown one.
+pub fn new_access_key_id(kind: IdKind, account_id: &str, rng: &dyn Random) -> String {
+    let account: u64 = account_id.parse().unwrap_or(0);
+    let mut bytes = [0u8; 10];
+    rng.fill(&mut bytes);
+    let head = (account << 7) | u64::from(bytes[5] & 0x7f);
+    bytes[..6].copy_from_slice(&head.to_be_bytes()[2..]);
+    let mut id = String::with_capacity(20);
+    id.push_str(kind.prefix());
+    id.push_str(&data_encoding::BASE32_NOPAD.encode(&bytes));
+    id
+}
+
+/// The account encoded in an access key id (see [`new_access_key_id`]);
+/// `None` when the id is not of that shape.
+pub fn account_of_access_key_id(access_key_id: &str) -> Option<String> {
+    let body = access_key_id.get(4..)?;
+    let bytes = data_encoding::BASE32_NOPAD.decode(body.as_bytes()).ok()?;
+    let head = bytes.get(..6)?;
+    let mut wide = [0u8; 8];
+    wide[2..].copy_from_slice(head);
+    let account = (u64::from_be_bytes(wide) & 0x7fff_ffff_ff80) >> 7;
+    Some(format!("{account:012}"))
+}
+
 /// A 40-character secret access key from the base64 alphabet.
 pub fn new_secret_access_key(rng: &dyn Random) -> String {
     let mut bytes = [0u8; 40];
@@ -117,6 +145,23 @@ mod tests {
         assert_eq!(id.len(), 20);
         assert!(id.starts_with("AKIA"));
         assert!(id[4..].bytes().all(|b| BASE32.contains(&b)));
+        let key = new_access_key_id(IdKind::AccessKey, "123456789012", &rng);
+        assert_eq!(key.len(), 20);
+        assert!(key.starts_with("AKIA"));
+        assert_eq!(
+            account_of_access_key_id(&key).as_deref(),
+            Some("123456789012")
+        );
+        let temp = new_access_key_id(IdKind::TemporaryAccessKey, "000000000042", &rng);
+        assert_eq!(
+            account_of_access_key_id(&temp).as_deref(),
+            Some("000000000042")
+        );
+        // AWS's documented example decodes the same way (account id 609629065308).
+        assert_eq!(
+            account_of_access_key_id("ASIAY34FZKBOKMUTVV7A").as_deref(),
+            Some("609629065308")
+        );
         let user = new_id(IdKind::User, &rng);
         assert_eq!(user.len(), 21);
         assert!(user.starts_with("AIDA"));

@@ -1014,6 +1014,14 @@ pub static ACTIONS: &[ActionDef] = &[
         false,
         sts::get_caller_identity
     ),
+    row!(
+        "GetAccessKeyInfo",
+        Sts,
+        Some("sts:GetAccessKeyInfo"),
+        Any,
+        false,
+        sts::get_access_key_info
+    ),
     // No IAM action: AWS evaluates no policy for GetSessionToken ("No
     // permissions are required for a user to get a session token").
     row!(
@@ -1038,7 +1046,6 @@ pub fn service_of_unknown(action: &str) -> Option<Service> {
         "AssumeRoleWithWebIdentity",
         "AssumeRoot",
         "DecodeAuthorizationMessage",
-        "GetAccessKeyInfo",
         "GetDelegatedAccessToken",
         "GetFederationToken",
         "GetWebIdentityToken",

@@ -220,6 +220,7 @@ const REFERENCE: &[(&str, &[&str], &[&str])] = &[
     ("iam:DeleteAccountPasswordPolicy", &[], &[]),
     ("iam:GetAccountSummary", &[], &[]),
     ("iam:GenerateCredentialReport", &[], &[]),
+    ("sts:GetAccessKeyInfo", &[], &[]),
     ("iam:GetCredentialReport", &[], &[]),
     ("iam:AttachGroupPolicy", &["group"], &["iam:PolicyARN"]),
     ("iam:DetachGroupPolicy", &["group"], &["iam:PolicyARN"]),

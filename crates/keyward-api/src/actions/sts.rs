@@ -40,3 +40,11 @@ pub async fn get_session_token(s: Arc<AppState>, c: Caller, p: Params) -> Reply 
     });
     Ok(Some(x))
 }
+
+/// The account of any access key id, decoded from the id.
+pub async fn get_access_key_info(s: Arc<AppState>, _c: Caller, p: Params) -> Reply {
+    let account = s.keyward.access_key_account(p.required("AccessKeyId")?)?;
+    let mut x = Xml::new();
+    x.text("Account", &account);
+    Ok(Some(x))
+}

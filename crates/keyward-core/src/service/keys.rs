@@ -47,7 +47,8 @@ impl Keyward {
         user_name: Option<&str>,
     ) -> Result<NewAccessKey> {
         let (owner, user) = self.key_owner(caller, user_name).await?;
-        let access_key_id = ids::new_id(IdKind::AccessKey, self.rng());
+        let access_key_id =
+            ids::new_access_key_id(IdKind::AccessKey, &caller.account_id, self.rng());
         let secret = Secret::new(ids::new_secret_access_key(self.rng()));
         let key = AccessKey {
             sealed_secret: self.kek.seal(secret.expose(), &access_key_id, self.rng()),
@@ -260,5 +261,22 @@ impl Keyward {
                 .await?;
         }
         Ok(())
+    }
+
+    /// STS GetAccessKeyInfo: the account an access key id belongs to, read
+    /// from the id itself (as AWS does: the key need not exist or be active).
+    pub fn access_key_account(&self, access_key_id: &str) -> Result<String> {
+        let mut v = Violations::new();
+        v.text(
+            "accessKeyId",
+            access_key_id,
+            16,
+            128,
+            Some((r"[\w]+", validate::is_access_key_id)),
+        );
+        v.finish()?;
+        ids::account_of_access_key_id(access_key_id).ok_or_else(|| {
+            Error::Validation(format!("The access key ID {access_key_id} is not valid."))
+        })
     }
 }

@@ -83,7 +83,8 @@ impl Keyward {
             .await?;
         let issued = session::to_millis(self.clock.now());
         let expires = issued + time::Duration::seconds(secs);
-        let access_key_id = ids::new_id(IdKind::TemporaryAccessKey, self.rng());
+        let access_key_id =
+            ids::new_access_key_id(IdKind::TemporaryAccessKey, &caller.account_id, self.rng());
         let claims = SessionClaims {
             account_id: caller.account_id.clone(),
             user_id: match &caller.principal {
