@@ -60,10 +60,15 @@ def test_credential_report_columns(strict, fresh_account):
     assert row["password_enabled"] == "true" and row["password_last_used"] == "no_information"
     assert row["password_next_rotation"] != "N/A", "MaxPasswordAge is set"
     assert row["mfa_active"] == "false"
-    assert row["access_key_1_active"] == "true"
-    assert row["access_key_1_last_used_service"] == "sts" and row["access_key_1_last_used_region"] == "eu-west-1"
-    assert row["access_key_1_last_used_date"].endswith("+00:00")
-    assert row["access_key_2_active"] == "false" and row["access_key_2_last_used_date"] == "N/A"
+    # Keys 1 and 2 are ordered by creation; both were made within one second,
+    # so find each by its state rather than by its slot.
+    slots = [{c.removeprefix(f"access_key_{n}_"): row[c] for c in COLUMNS if c.startswith(f"access_key_{n}_")}
+             for n in (1, 2)]
+    used = next(sl for sl in slots if sl["active"] == "true")
+    idle = next(sl for sl in slots if sl["active"] == "false")
+    assert used["last_used_service"] == "sts" and used["last_used_region"] == "eu-west-1"
+    assert used["last_used_date"].endswith("+00:00") and used["last_rotated"].endswith("+00:00")
+    assert idle["last_used_date"] == "N/A" and idle["last_used_region"] == "N/A"
     assert (row["cert_1_active"], row["cert_1_last_rotated"]) == ("false", "N/A")
     admin = next(r for r in rows if r["user"] == "admin")
     assert admin["password_enabled"] == "false" and admin["password_last_used"] == "N/A"
