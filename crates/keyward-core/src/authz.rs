@@ -126,7 +126,10 @@ pub fn request_context(
     now: OffsetDateTime,
 ) -> RequestContext {
     let arn = caller.arn();
-    let principal = RequestPrincipal::from_arn(&arn);
+    let principal = match caller.role_arn() {
+        Some(role_arn) => RequestPrincipal::assumed_role(&arn, &role_arn),
+        None => RequestPrincipal::from_arn(&arn),
+    };
     let mut ctx = RequestContext::with_principal(principal, action, resource)
         .with("aws:PrincipalArn", ContextValue::Arn(arn))
         .with("aws:PrincipalAccount", caller.account_id.as_str())
@@ -146,6 +149,10 @@ pub fn request_context(
         Principal::User { name, .. } => {
             ctx.set("aws:PrincipalType", vec!["User".into()]);
             ctx.set("aws:username", vec![name.as_str().into()]);
+        }
+        // No aws:username for role sessions; aws:userid is `AROA…:session`.
+        Principal::AssumedRole { .. } => {
+            ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
         }
     }
     if let Some(ip) = caller.source_ip {

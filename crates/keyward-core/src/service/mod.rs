@@ -22,7 +22,7 @@ pub use groups::GroupWithUsers;
 pub use mfa::{MfaDeviceInfo, NewMfaDevice};
 pub use policies::PolicyFilter;
 pub use roles::NewRole;
-pub use sessions::{MFA_UNKNOWN_DEVICE, SessionCredentials};
+pub use sessions::{AssumeRoleInput, AssumedRole, MFA_UNKNOWN_DEVICE, SessionCredentials};
 pub use settings::PasswordPolicyInput;
 pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 
