@@ -363,6 +363,38 @@ mod tests {
     }
 
     #[test]
+    fn role_sessions_are_assumed_roles() {
+        let mut caller = user();
+        caller.principal = Principal::AssumedRole {
+            user_id: "AROAEXAMPLE:s1".into(),
+            role_id: "AROAEXAMPLE".into(),
+            role_name: "ops".into(),
+            role_path: "/team/".into(),
+            session_name: "s1".into(),
+            session_policy: None,
+        };
+        assert_eq!(
+            caller.arn(),
+            "arn:aws:sts::123456789012:assumed-role/ops/s1"
+        );
+        assert_eq!(caller.user_id(), "AROAEXAMPLE:s1");
+        assert_eq!(
+            caller.role_arn().as_deref(),
+            Some("arn:aws:iam::123456789012:role/team/ops")
+        );
+        let ctx = request_context(&caller, "iam:ListUsers", "*", OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(
+            ctx.get("aws:PrincipalType"),
+            Some(&[ContextValue::from("AssumedRole")][..])
+        );
+        assert_eq!(
+            ctx.get("aws:userid"),
+            Some(&[ContextValue::from("AROAEXAMPLE:s1")][..])
+        );
+        assert!(ctx.get("aws:username").is_none());
+    }
+
+    #[test]
     fn no_policy_is_an_implicit_deny_with_aws_text() {
         let ctx = request_context(
             &user(),

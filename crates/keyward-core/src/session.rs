@@ -506,6 +506,26 @@ mod tests {
         });
         assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
         assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_err());
+
+        // A role session without MFA: IAM and AssumeRole (policies decide),
+        // but no GetSessionToken nor GetFederationToken.
+        caller.principal = Principal::AssumedRole {
+            user_id: "AROAEXAMPLE:s1".into(),
+            role_id: "AROAEXAMPLE".into(),
+            role_name: "ops".into(),
+            role_path: "/".into(),
+            session_name: "s1".into(),
+            session_policy: None,
+        };
+        caller.session = Some(SessionContext {
+            issued: start(),
+            expires: start() + time::Duration::seconds(900),
+            mfa_authenticated_at: None,
+        });
+        assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
+        assert!(check_session_scope(&caller, "sts", "AssumeRole").is_ok());
+        assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_err());
+        assert!(check_session_scope(&caller, "sts", "GetFederationToken").is_err());
     }
 
     #[test]

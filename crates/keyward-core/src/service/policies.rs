@@ -844,8 +844,20 @@ impl Keyward {
         resource: &str,
         request: &authz::RequestKeys,
     ) -> Result<()> {
-        let user = match &caller.principal {
-            Principal::Root => return Ok(()),
+        let Some(user) = self.principal_authz(caller).await? else {
+            return Ok(());
+        };
+        let mut ctx = authz::request_context(caller, action, resource, self.clock.now());
+        authz::add_tag_context(&mut ctx, &user.tags, &request.tags);
+        authz::add_request_keys(&mut ctx, request);
+        authz::decide(&ctx, &user.policies)
+    }
+
+    /// The policies that decide the caller's requests: a user's (cached), a
+    /// role session's (the role's and the session policy); `None` for root.
+    pub async fn principal_authz(&self, caller: &Caller) -> Result<Option<Arc<UserAuthz>>> {
+        Ok(Some(match &caller.principal {
+            Principal::Root => return Ok(None),
             Principal::User { user_id, .. } => self.user_authz(&caller.account_id, user_id).await?,
             Principal::AssumedRole {
                 role_id,
@@ -855,11 +867,7 @@ impl Keyward {
                 self.role_authz(&caller.account_id, role_id, session_policy.as_deref())
                     .await?,
             ),
-        };
-        let mut ctx = authz::request_context(caller, action, resource, self.clock.now());
-        authz::add_tag_context(&mut ctx, &user.tags, &request.tags);
-        authz::add_request_keys(&mut ctx, request);
-        authz::decide(&ctx, &user.policies)
+        }))
     }
 
     /// A role session's policies: the role's attached and inline policies

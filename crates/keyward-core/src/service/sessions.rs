@@ -228,29 +228,16 @@ impl Keyward {
             .verify_session_mfa(caller, input.serial_number, input.token_code)
             .await?
             .or_else(|| caller.session.as_ref().and_then(|s| s.mfa_authenticated_at));
-        // The caller's own identity policies, in its account.
-        if self
-            .authorize(
-                caller,
-                "sts:AssumeRole",
-                input.role_arn,
-                &authz::RequestKeys::default(),
-            )
-            .await
-            .is_err()
-        {
-            return Err(denied());
-        }
         let role = match self.store.role(role_account, role_name).await? {
-            Some(r) if r.path == role_path && r.name == role_name => r,
-            _ => return Err(denied()),
+            Some(r) if r.path == role_path && r.name == role_name => Some(r),
+            _ => None,
         };
-        // The role's trust policy must allow the caller.
-        let Some(trust) = policies::compile(&role.arn(caller.partition), &role.trust_policy) else {
+        let Some(caller_authz) = self.principal_authz(caller).await? else {
             return Err(denied());
         };
         let mut ctx =
             authz::request_context(caller, "sts:AssumeRole", input.role_arn, self.clock.now());
+        authz::add_tag_context(&mut ctx, &caller_authz.tags, &[]);
         if let Some(e) = input.external_id {
             ctx.set("sts:ExternalId", vec![e.into()]);
         }
@@ -258,12 +245,31 @@ impl Keyward {
             "aws:MultiFactorAuthPresent",
             vec![mfa_authenticated_at.is_some().into()],
         );
+        // The caller's own identity policies must allow sts:AssumeRole on
+        // the role. In the same account this is checked alone (a trust
+        // policy naming the caller does not stand in for it here); across
+        // accounts the joint evaluation below requires it.
+        if caller.account_id == role_account && authz::decide(&ctx, &caller_authz.policies).is_err()
+        {
+            return Err(denied());
+        }
+        let Some(role) = role else {
+            return Err(denied());
+        };
+        // And the role's trust policy must allow the caller: evaluated
+        // together with the caller's policies, so explicit denies,
+        // boundaries and session policies apply as at AWS.
+        let Some(trust) = policies::compile(&role.arn(caller.partition), &role.trust_policy) else {
+            return Err(denied());
+        };
         let trust_id = format!("{}/trust", role.arn(caller.partition));
-        let decision = keyward_policy::evaluate(
-            &ctx,
-            &[PolicyInput::new(&trust_id, PolicyType::Trust, &trust)],
-        );
-        if !decision.is_allowed() {
+        let mut inputs: Vec<PolicyInput<'_>> = caller_authz
+            .policies
+            .iter()
+            .map(|p| PolicyInput::new(&p.id, p.policy_type, &p.compiled))
+            .collect();
+        inputs.push(PolicyInput::new(&trust_id, PolicyType::Trust, &trust));
+        if !keyward_policy::evaluate(&ctx, &inputs).is_allowed() {
             return Err(denied());
         }
         // Durations: 900 up to the role's maximum (one hour when chaining).
@@ -412,5 +418,32 @@ impl Keyward {
             now,
         );
         Ok(entry.check(token, now).map(|()| entry))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_role_arn;
+
+    #[test]
+    fn role_arns() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/ops"),
+            Some(("123456789012", "/", "ops"))
+        );
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/team/a/ops"),
+            Some(("123456789012", "/team/a/", "ops"))
+        );
+        for bad in [
+            "nothing-valid-in-here",
+            "arn:aws:iam::123456789012:user/ops",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::12345:role/ops",
+            "arn:aws:s3::123456789012:role/ops",
+            "arn:aws:iam:us-east-1:123456789012:role/ops",
+        ] {
+            assert_eq!(parse_role_arn(bad), None, "{bad}");
+        }
     }
 }

@@ -5,7 +5,10 @@
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 
-use crate::harness::{Backend, Server, StoreLocation, create_account, create_root_key, error_of};
+use crate::harness::{
+    Backend, Server, StoreLocation, create_account, create_account_with_email, create_root_key,
+    error_of,
+};
 
 /// Role session credentials: id, secret, token.
 type Session = (String, String, String);
@@ -44,6 +47,7 @@ const ONLY_GET_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"A
 pub async fn assume_role_and_act_as_the_role(store: StoreLocation, _b: Backend) {
     let account = create_account(&store, "admin");
     let root_key = create_root_key(&store);
+    let other = create_account_with_email(&store, "partner@example.com", "partner-admin");
     let server = Server::start(&store, &[]).await;
     let acct = &account.account_id;
     let admin = server.iam(&account.admin_key);
@@ -288,4 +292,128 @@ pub async fn assume_role_and_act_as_the_role(store: StoreLocation, _b: Backend) 
         .send()
         .await
         .expect("900 s");
+
+    // Cross-account: a role in this account trusting the other account; the
+    // other account's admin (whose own policies allow sts:AssumeRole) assumes it.
+    let other_acct = &other.account_id;
+    assert_ne!(other_acct, acct);
+    let partner_trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{other_acct}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let partner_arn = admin
+        .create_role()
+        .role_name("partner")
+        .assume_role_policy_document(&partner_trust)
+        .send()
+        .await
+        .expect("create partner role")
+        .role()
+        .expect("role")
+        .arn()
+        .to_owned();
+    admin
+        .attach_role_policy()
+        .role_name("partner")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("attach");
+    let out = server
+        .sts(&other.admin_key)
+        .assume_role()
+        .role_arn(&partner_arn)
+        .role_session_name("visit")
+        .send()
+        .await
+        .expect("cross-account AssumeRole");
+    let c = out.credentials().expect("credentials");
+    let visit: Session = (
+        c.access_key_id().to_owned(),
+        c.secret_access_key().to_owned(),
+        c.session_token().to_owned(),
+    );
+    let me = sts_as(&server, &visit)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("identity");
+    assert_eq!(me.account(), Some(acct.as_str()));
+    assert_eq!(
+        me.arn(),
+        Some(format!("arn:aws:sts::{acct}:assumed-role/partner/visit").as_str())
+    );
+    // The session lists this account's users (the role's account), not the other's.
+    let users = iam_as(&server, &visit)
+        .list_users()
+        .send()
+        .await
+        .expect("ListUsers across accounts");
+    assert!(users.users().iter().any(|u| u.user_name() == "alice"));
+    // A user of the trusted account without an identity policy allowing
+    // sts:AssumeRole: the trust policy alone does not suffice.
+    let other_admin = server.iam(&other.admin_key);
+    other_admin
+        .create_user()
+        .user_name("bob")
+        .send()
+        .await
+        .expect("create bob");
+    let key = other_admin
+        .create_access_key()
+        .user_name("bob")
+        .send()
+        .await
+        .expect("bob key");
+    let key = key.access_key().expect("key");
+    let bob_key = (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    );
+    let err = server
+        .sts(&bob_key)
+        .assume_role()
+        .role_arn(&partner_arn)
+        .role_session_name("visit")
+        .send()
+        .await
+        .expect_err("no identity policy");
+    assert_eq!(
+        error_of(&err),
+        (
+            "AccessDenied".to_owned(),
+            format!(
+                "User: arn:aws:iam::{other_acct}:user/bob is not authorized to perform: sts:AssumeRole on resource: {partner_arn}"
+            )
+        )
+    );
+    // alice (this account) is not trusted by the partner role.
+    let err = alice_sts
+        .assume_role()
+        .role_arn(&partner_arn)
+        .role_session_name("s1")
+        .send()
+        .await
+        .expect_err("not trusted");
+    assert_eq!(error_of(&err).0, "AccessDenied");
+
+    // Deleting the role ends its sessions.
+    admin
+        .detach_role_policy()
+        .role_name("reader")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("detach");
+    admin
+        .delete_role()
+        .role_name("reader")
+        .send()
+        .await
+        .expect("delete role");
+    let err = sts_as(&server, &session)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("role gone");
+    assert_eq!(error_of(&err).0, "InvalidClientTokenId");
 }
