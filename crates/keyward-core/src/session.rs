@@ -33,8 +33,9 @@ pub const ROOT_MAX_DURATION_SECS: i64 = 3_600;
 const TOKEN_KEY_LABEL: &str = "keyward/session-token/v1";
 /// Every token starts with this, then the sealed claims (`v1:base64…`).
 const TOKEN_PREFIX: &str = "KWS";
-/// Tokens longer than this are refused unopened.
-const MAX_TOKEN_LEN: usize = 4096;
+/// Tokens longer than this are refused unopened (room for a 2,048-character
+/// session policy of two-byte characters, sealed and base64-encoded).
+const MAX_TOKEN_LEN: usize = 8192;
 
 /// What a session token says.
 #[derive(Debug, Clone)]

@@ -199,7 +199,17 @@ impl Keyward {
             );
         }
         if let Some(p) = input.policy {
-            v.text("policy", p, 1, usize::MAX, None);
+            // AWS: a session policy's plaintext may not exceed 2,048 characters.
+            v.text(
+                "policy",
+                p,
+                1,
+                2048,
+                Some((r"[\u0009\u000A\u000D\u0020-\u00FF]+", |s: &str| {
+                    s.chars()
+                        .all(|c| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{ff}'))
+                })),
+            );
         }
         v.finish()?;
         let (role_account, role_path, role_name) = parse_role_arn(input.role_arn)

@@ -254,6 +254,21 @@ pub async fn assume_role_and_act_as_the_role(store: StoreLocation, _b: Backend) 
     );
     let err = alice_sts
         .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("s1")
+        .external_id("ext-123")
+        .policy(format!("{ONLY_GET_USER}{}", " ".repeat(2048)))
+        .send()
+        .await
+        .expect_err("session policy too long");
+    let (code, message) = error_of(&err);
+    assert_eq!(code, "ValidationError");
+    assert!(
+        message.contains("at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048"),
+        "{message}"
+    );
+    let err = alice_sts
+        .assume_role()
         .role_arn("nothing-valid-in-here")
         .role_session_name("s1")
         .send()
