@@ -432,3 +432,123 @@ pub async fn assume_role_and_act_as_the_role(store: StoreLocation, _b: Backend) 
         .expect_err("role gone");
     assert_eq!(error_of(&err).0, "InvalidClientTokenId");
 }
+
+/// A trust policy requiring MFA: AssumeRole with SerialNumber and TokenCode
+/// (verified like GetSessionToken's), and the session keeps its MFA.
+pub async fn assume_role_with_mfa(store: StoreLocation, _b: Backend) {
+    use crate::mfa::{create_device, enable, next_code, previous_and_current};
+
+    let account = create_account(&store, "admin");
+    let server = Server::start(&store, &[]).await;
+    let acct = &account.account_id;
+    let admin = server.iam(&account.admin_key);
+    admin
+        .create_user()
+        .user_name("mo")
+        .send()
+        .await
+        .expect("user");
+    admin
+        .put_user_policy()
+        .user_name("mo")
+        .policy_name("assume")
+        .policy_document(ALLOW_ASSUME)
+        .send()
+        .await
+        .expect("policy");
+    let key = admin
+        .create_access_key()
+        .user_name("mo")
+        .send()
+        .await
+        .expect("key");
+    let key = key.access_key().expect("key");
+    let mo = (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    );
+    let device = create_device(&admin, "mo-phone").await;
+    enable(&admin, Some("mo"), &device, previous_and_current(&device))
+        .await
+        .expect("enable");
+    // Trusts the whole account (so mo's identity policy is needed), with MFA.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{acct}:root"}},"Action":"sts:AssumeRole","Condition":{{"Bool":{{"aws:MultiFactorAuthPresent":"true"}}}}}}]}}"#
+    );
+    let role_arn = admin
+        .create_role()
+        .role_name("guarded")
+        .assume_role_policy_document(&trust)
+        .max_session_duration(7_200)
+        .send()
+        .await
+        .expect("role")
+        .role()
+        .expect("role")
+        .arn()
+        .to_owned();
+    // The role may list users only in MFA sessions.
+    admin
+        .put_role_policy()
+        .role_name("guarded")
+        .policy_name("mfa-list")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#)
+        .send()
+        .await
+        .expect("role policy");
+
+    let sts = server.sts(&mo);
+    let err = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("no-mfa")
+        .send()
+        .await
+        .expect_err("no MFA");
+    assert_eq!(
+        error_of(&err),
+        (
+            "AccessDenied".to_owned(),
+            format!(
+                "User: arn:aws:iam::{acct}:user/mo is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+            )
+        )
+    );
+    let err = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("bad-code")
+        .serial_number(&device.serial)
+        .token_code("000000")
+        .send()
+        .await
+        .expect_err("wrong code");
+    assert_eq!(
+        error_of(&err),
+        (
+            "AccessDenied".to_owned(),
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_owned()
+        )
+    );
+    let out = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("with-mfa")
+        .serial_number(&device.serial)
+        .token_code(next_code(&device))
+        .duration_seconds(7_200)
+        .send()
+        .await
+        .expect("AssumeRole with MFA");
+    let c = out.credentials().expect("credentials");
+    let session: Session = (
+        c.access_key_id().to_owned(),
+        c.secret_access_key().to_owned(),
+        c.session_token().to_owned(),
+    );
+    iam_as(&server, &session)
+        .list_users()
+        .send()
+        .await
+        .expect("ListUsers in an MFA role session");
+}

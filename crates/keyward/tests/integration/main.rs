@@ -73,4 +73,5 @@ on_both_backends! {
     crate::sessions::get_session_token_and_use_it => get_session_token_and_use_it,
     crate::sessions::sessions_follow_their_user_not_their_key => sessions_follow_their_user_not_their_key,
     crate::assume_role::assume_role_and_act_as_the_role => assume_role_and_act_as_the_role,
+    crate::assume_role::assume_role_with_mfa => assume_role_with_mfa,
 }
