@@ -126,7 +126,10 @@ pub fn request_context(
     now: OffsetDateTime,
 ) -> RequestContext {
     let arn = caller.arn();
-    let principal = RequestPrincipal::from_arn(&arn);
+    let principal = match caller.role_arn() {
+        Some(role_arn) => RequestPrincipal::assumed_role(&arn, &role_arn),
+        None => RequestPrincipal::from_arn(&arn),
+    };
     let mut ctx = RequestContext::with_principal(principal, action, resource)
         .with("aws:PrincipalArn", ContextValue::Arn(arn))
         .with("aws:PrincipalAccount", caller.account_id.as_str())
@@ -146,6 +149,10 @@ pub fn request_context(
         Principal::User { name, .. } => {
             ctx.set("aws:PrincipalType", vec!["User".into()]);
             ctx.set("aws:username", vec![name.as_str().into()]);
+        }
+        // No aws:username for role sessions; aws:userid is `AROA…:session`.
+        Principal::AssumedRole { .. } => {
+            ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
         }
     }
     if let Some(ip) = caller.source_ip {
@@ -353,6 +360,38 @@ mod tests {
             ctx.get("aws:MultiFactorAuthAge"),
             Some(&[ContextValue::Number(60.0)][..])
         );
+    }
+
+    #[test]
+    fn role_sessions_are_assumed_roles() {
+        let mut caller = user();
+        caller.principal = Principal::AssumedRole {
+            user_id: "AROAEXAMPLE:s1".into(),
+            role_id: "AROAEXAMPLE".into(),
+            role_name: "ops".into(),
+            role_path: "/team/".into(),
+            session_name: "s1".into(),
+            session_policy: None,
+        };
+        assert_eq!(
+            caller.arn(),
+            "arn:aws:sts::123456789012:assumed-role/ops/s1"
+        );
+        assert_eq!(caller.user_id(), "AROAEXAMPLE:s1");
+        assert_eq!(
+            caller.role_arn().as_deref(),
+            Some("arn:aws:iam::123456789012:role/team/ops")
+        );
+        let ctx = request_context(&caller, "iam:ListUsers", "*", OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(
+            ctx.get("aws:PrincipalType"),
+            Some(&[ContextValue::from("AssumedRole")][..])
+        );
+        assert_eq!(
+            ctx.get("aws:userid"),
+            Some(&[ContextValue::from("AROAEXAMPLE:s1")][..])
+        );
+        assert!(ctx.get("aws:username").is_none());
     }
 
     #[test]

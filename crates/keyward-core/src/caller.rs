@@ -16,6 +16,18 @@ pub enum Principal {
         name: String,
         path: String,
     },
+    /// A role session from AssumeRole: its permissions are the role's
+    /// policies intersected with the session policy.
+    AssumedRole {
+        /// `AROA…:{session_name}` (GetCallerIdentity's `UserId`, `aws:userid`).
+        user_id: String,
+        role_id: String,
+        role_name: String,
+        role_path: String,
+        session_name: String,
+        /// The session policy passed to AssumeRole, as sent.
+        session_policy: Option<String>,
+    },
 }
 
 /// An authenticated request's principal and context.
@@ -70,6 +82,29 @@ impl Caller {
                     self.partition, self.account_id
                 )
             }
+            Principal::AssumedRole {
+                role_name,
+                session_name,
+                ..
+            } => format!(
+                "arn:{}:sts::{}:assumed-role/{role_name}/{session_name}",
+                self.partition, self.account_id
+            ),
+        }
+    }
+
+    /// For a role session, the ARN of its role (with the role's path).
+    pub fn role_arn(&self) -> Option<String> {
+        match &self.principal {
+            Principal::AssumedRole {
+                role_name,
+                role_path,
+                ..
+            } => Some(format!(
+                "arn:{}:iam::{}:role{role_path}{role_name}",
+                self.partition, self.account_id
+            )),
+            _ => None,
         }
     }
 
@@ -77,7 +112,7 @@ impl Caller {
     pub fn user_id(&self) -> &str {
         match &self.principal {
             Principal::Root => &self.account_id,
-            Principal::User { user_id, .. } => user_id,
+            Principal::User { user_id, .. } | Principal::AssumedRole { user_id, .. } => user_id,
         }
     }
 

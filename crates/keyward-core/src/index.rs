@@ -110,6 +110,15 @@ impl CredentialIndex {
         sessions.retain(|_, e| !is_user(&e.principal));
     }
 
+    /// Forgets every session of one role (after its deletion).
+    pub fn remove_role(&self, role_id: &str) {
+        let is_role =
+            |p: &Principal| matches!(p, Principal::AssumedRole { role_id: r, .. } if r == role_id);
+        let mut sessions = self.write_sessions();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        sessions.retain(|_, e| !is_role(&e.principal));
+    }
+
     pub fn clear(&self) {
         let mut map = self.write();
         let mut sessions = self.write_sessions();

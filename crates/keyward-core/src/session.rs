@@ -33,8 +33,9 @@ pub const ROOT_MAX_DURATION_SECS: i64 = 3_600;
 const TOKEN_KEY_LABEL: &str = "keyward/session-token/v1";
 /// Every token starts with this, then the sealed claims (`v1:base64…`).
 const TOKEN_PREFIX: &str = "KWS";
-/// Tokens longer than this are refused unopened.
-const MAX_TOKEN_LEN: usize = 4096;
+/// Tokens longer than this are refused unopened (room for a 2,048-character
+/// session policy of two-byte characters, sealed and base64-encoded).
+const MAX_TOKEN_LEN: usize = 8192;
 
 /// What a session token says.
 #[derive(Debug, Clone)]
@@ -46,7 +47,27 @@ pub struct SessionClaims {
     pub expires: OffsetDateTime,
     pub mfa_authenticated_at: Option<OffsetDateTime>,
     pub secret: Secret,
+    /// Set for AssumeRole sessions (token format 2); `None` for
+    /// GetSessionToken sessions (format 1, as before).
+    pub role: Option<RoleClaims>,
 }
+
+/// What an AssumeRole session token says of its role. `account_id` in the
+/// claims is then the role's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleClaims {
+    pub role_id: String,
+    pub role_name: String,
+    pub role_path: String,
+    pub session_name: String,
+    /// The session policy as sent (may hold newlines: it is the last field).
+    pub session_policy: Option<String>,
+}
+
+/// AssumeRole's duration bounds: 900 up to the role's MaxSessionDuration,
+/// default 3600; role chaining is limited to one hour.
+pub const ROLE_DEFAULT_DURATION_SECS: i64 = 3_600;
+pub const ROLE_CHAINING_MAX_SECS: i64 = 3_600;
 
 /// Why a session token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,8 +114,8 @@ impl TokenSealer {
 
     /// The session token for `access_key_id`.
     pub fn seal(&self, access_key_id: &str, claims: &SessionClaims, rng: &dyn Random) -> Secret {
-        let plain = Secret::new(format!(
-            "1\n{}\n{}\n{}\n{}\n{}\n{}",
+        let common = format!(
+            "{}\n{}\n{}\n{}\n{}\n{}",
             claims.account_id,
             claims.user_id.as_deref().unwrap_or(""),
             millis(claims.issued),
@@ -104,7 +125,23 @@ impl TokenSealer {
                 .map(|t| millis(t).to_string())
                 .unwrap_or_default(),
             claims.secret.expose(),
-        ));
+        );
+        // Format 1 (GetSessionToken) is unchanged; format 2 adds the role,
+        // the session policy last (`P` + text, or empty for none).
+        let plain = Secret::new(match &claims.role {
+            None => format!("1\n{common}"),
+            Some(r) => format!(
+                "2\n{common}\n{}\n{}\n{}\n{}\n{}",
+                r.role_id,
+                r.role_name,
+                r.role_path,
+                r.session_name,
+                r.session_policy
+                    .as_deref()
+                    .map(|p| format!("P{p}"))
+                    .unwrap_or_default(),
+            ),
+        });
         let sealed = self.0.seal(plain.expose(), &aad(access_key_id), rng);
         Secret::new(format!("{TOKEN_PREFIX}{sealed}"))
     }
@@ -121,9 +158,52 @@ impl TokenSealer {
             .0
             .open(sealed, &aad(access_key_id))
             .map_err(|_| SessionError::Invalid)?;
-        let fields: Vec<&str> = plain.expose().split('\n').collect();
-        let ["1", account_id, user_id, issued, expires, mfa, secret] = fields.as_slice() else {
-            return Err(SessionError::Invalid);
+        let fields: Vec<&str> = plain.expose().splitn(12, '\n').collect();
+        let (account_id, user_id, issued, expires, mfa, secret, role) = match fields.as_slice() {
+            ["1", account_id, user_id, issued, expires, mfa, secret] => {
+                (account_id, user_id, issued, expires, mfa, secret, None)
+            }
+            [
+                "2",
+                account_id,
+                user_id,
+                issued,
+                expires,
+                mfa,
+                secret,
+                role_id,
+                role_name,
+                role_path,
+                session_name,
+                policy,
+            ] => {
+                let session_policy = if policy.is_empty() {
+                    None
+                } else {
+                    Some(
+                        policy
+                            .strip_prefix('P')
+                            .ok_or(SessionError::Invalid)?
+                            .to_owned(),
+                    )
+                };
+                (
+                    account_id,
+                    user_id,
+                    issued,
+                    expires,
+                    mfa,
+                    secret,
+                    Some(RoleClaims {
+                        role_id: (*role_id).to_owned(),
+                        role_name: (*role_name).to_owned(),
+                        role_path: (*role_path).to_owned(),
+                        session_name: (*session_name).to_owned(),
+                        session_policy,
+                    }),
+                )
+            }
+            _ => return Err(SessionError::Invalid),
         };
         let mfa_authenticated_at = if mfa.is_empty() {
             None
@@ -137,6 +217,7 @@ impl TokenSealer {
             expires: from_millis(expires).ok_or(SessionError::Invalid)?,
             mfa_authenticated_at,
             secret: Secret::new(*secret),
+            role,
         })
     }
 }
@@ -224,6 +305,19 @@ pub fn check_session_scope(caller: &Caller, service: &str, action: &str) -> Resu
     let Some(session) = &caller.session else {
         return Ok(());
     };
+    if matches!(caller.principal, Principal::AssumedRole { .. }) {
+        // Role sessions call anything their policies allow, but no
+        // GetSessionToken nor GetFederationToken.
+        return match (service, action) {
+            ("sts", "GetSessionToken") => Err(Error::AccessDenied(
+                "Cannot call GetSessionToken with session credentials".into(),
+            )),
+            ("sts", "GetFederationToken") => Err(Error::AccessDenied(
+                "Cannot call GetFederationToken with session credentials".into(),
+            )),
+            _ => Ok(()),
+        };
+    }
     match (service, action) {
         ("sts", "GetSessionToken") => Err(Error::AccessDenied(
             "Cannot call GetSessionToken with session credentials".into(),
@@ -255,6 +349,7 @@ mod tests {
             expires: to_millis(now) + time::Duration::seconds(secs),
             mfa_authenticated_at: None,
             secret: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            role: None,
         }
     }
 
@@ -294,6 +389,31 @@ mod tests {
         tampered.replace_range(i..=i, flipped);
         assert!(sealer.open("ASIAAAAAAAAAAAAAAAAA", &tampered).is_err());
         assert!(sealer.open("ASIAAAAAAAAAAAAAAAAA", "").is_err());
+    }
+
+    #[test]
+    fn role_tokens_round_trip_with_a_multiline_session_policy() {
+        let rng = SeededRandom::new(6);
+        let sealer = TokenSealer::new(&Kek::generate(&rng));
+        let mut c = claims(start(), 900);
+        c.user_id = None;
+        let policy = "{\n \"Version\": \"2012-10-17\",\n \"Statement\": []\n}";
+        for session_policy in [None, Some(policy.to_owned())] {
+            c.role = Some(RoleClaims {
+                role_id: "AROAEXAMPLE".into(),
+                role_name: "ops".into(),
+                role_path: "/team/".into(),
+                session_name: "s1".into(),
+                session_policy,
+            });
+            let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
+            let opened = sealer
+                .open("ASIAAAAAAAAAAAAAAAAA", token.expose())
+                .expect("opens");
+            assert_eq!(opened.role, c.role);
+            assert_eq!(opened.user_id, None);
+            assert_eq!(opened.secret, c.secret);
+        }
     }
 
     #[test]
@@ -387,6 +507,26 @@ mod tests {
         });
         assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
         assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_err());
+
+        // A role session without MFA: IAM and AssumeRole (policies decide),
+        // but no GetSessionToken nor GetFederationToken.
+        caller.principal = Principal::AssumedRole {
+            user_id: "AROAEXAMPLE:s1".into(),
+            role_id: "AROAEXAMPLE".into(),
+            role_name: "ops".into(),
+            role_path: "/".into(),
+            session_name: "s1".into(),
+            session_policy: None,
+        };
+        caller.session = Some(SessionContext {
+            issued: start(),
+            expires: start() + time::Duration::seconds(900),
+            mfa_authenticated_at: None,
+        });
+        assert!(check_session_scope(&caller, "iam", "ListUsers").is_ok());
+        assert!(check_session_scope(&caller, "sts", "AssumeRole").is_ok());
+        assert!(check_session_scope(&caller, "sts", "GetSessionToken").is_err());
+        assert!(check_session_scope(&caller, "sts", "GetFederationToken").is_err());
     }
 
     #[test]

@@ -311,6 +311,9 @@ pub trait PolicyStore: Send + Sync {
     ) -> Result<()>;
     /// Everything that decides a user's requests.
     async fn authz_sources(&self, account_id: &str, user_id: &str) -> Result<AuthzSources>;
+    /// Everything that decides a role session's requests: the role's
+    /// attached and inline policies, its boundary and tags.
+    async fn role_authz_sources(&self, account_id: &str, role_id: &str) -> Result<AuthzSources>;
 }
 
 /// The audit log and maintenance.

@@ -850,6 +850,59 @@ impl keyward_core::store::PolicyStore for SqlStore {
         }
         Ok(sources)
     }
+
+    async fn role_authz_sources(&self, account_id: &str, role_id: &str) -> Result<AuthzSources> {
+        let mut sources = AuthzSources::default();
+        let Some(role) = sqlx::query("SELECT name, tags, permissions_boundary FROM roles WHERE account_id = $1 AND role_id = $2")
+            .bind(account_id)
+            .bind(role_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?
+        else {
+            return Ok(sources);
+        };
+        let role_name: String = role.try_get(0).map_err(storage)?;
+        let tags: String = role.try_get(1).map_err(storage)?;
+        sources.tags = serde_json::from_str(&tags).map_err(storage)?;
+        sources.boundary = role.try_get(2).map_err(storage)?;
+        for mut r in self
+            .strings(
+                "SELECT policy_arn FROM policy_attachments WHERE entity_kind = 'role' AND entity_id = $1 ORDER BY attached_seq",
+                &[role_id],
+            )
+            .await?
+        {
+            sources
+                .policies
+                .push(PolicySource::Managed(r.pop().unwrap_or_default()));
+        }
+        for mut r in self
+            .strings(
+                "SELECT policy_name, document FROM inline_policies WHERE entity_kind = 'role' AND entity_id = $1 ORDER BY policy_name",
+                &[role_id],
+            )
+            .await?
+        {
+            let document = r.pop().unwrap_or_default();
+            let name = r.pop().unwrap_or_default();
+            sources.policies.push(PolicySource::Inline {
+                id: format!("role/{role_name}/{name}"),
+                document,
+            });
+        }
+        for mut r in self
+            .strings(
+                "SELECT mp.arn, pv.document FROM managed_policies mp JOIN policy_versions pv ON pv.policy_id = mp.policy_id AND pv.version_id = mp.default_version WHERE mp.account_id = $1 AND (mp.arn IN (SELECT policy_arn FROM policy_attachments WHERE entity_kind = 'role' AND entity_id = $2) OR mp.arn IN (SELECT permissions_boundary FROM roles WHERE role_id = $2))",
+                &[account_id, role_id],
+            )
+            .await?
+        {
+            let document = r.pop().unwrap_or_default();
+            sources.documents.push((r.pop().unwrap_or_default(), document));
+        }
+        Ok(sources)
+    }
 }
 
 #[cfg(test)]

@@ -1032,6 +1032,9 @@ pub static ACTIONS: &[ActionDef] = &[
         false,
         sts::get_session_token
     ),
+    // Authorized in core: the caller's `sts:AssumeRole` identity permission
+    // on the role and the role's trust policy both must allow.
+    row!("AssumeRole", Sts, None, Any, false, sts::assume_role),
 ];
 
 /// STS actions that AWS serves without a signature.
@@ -1041,7 +1044,6 @@ pub const UNSIGNED_ACTIONS: &[&str] = &["AssumeRoleWithSAML", "AssumeRoleWithWeb
 /// an honest error naming the service rather than "unknown operation".
 pub fn service_of_unknown(action: &str) -> Option<Service> {
     const STS: &[&str] = &[
-        "AssumeRole",
         "AssumeRoleWithSAML",
         "AssumeRoleWithWebIdentity",
         "AssumeRoot",

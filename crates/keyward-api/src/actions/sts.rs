@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use keyward_core::caller::Caller;
+use keyward_core::service::AssumeRoleInput;
 
 use super::Reply;
 use crate::params::Params;
@@ -46,5 +47,41 @@ pub async fn get_access_key_info(s: Arc<AppState>, _c: Caller, p: Params) -> Rep
     let account = s.keyward.access_key_account(p.required("AccessKeyId")?)?;
     let mut x = Xml::new();
     x.text("Account", &account);
+    Ok(Some(x))
+}
+
+/// AssumeRole: the authorization (the caller's identity policies and the
+/// role's trust policy) is decided in core, which also refuses root.
+pub async fn assume_role(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
+    let assumed = s
+        .keyward
+        .assume_role(
+            &c,
+            AssumeRoleInput {
+                role_arn: p.required("RoleArn")?,
+                role_session_name: p.required("RoleSessionName")?,
+                duration_seconds: p.int("DurationSeconds")?,
+                external_id: p.get("ExternalId"),
+                policy: p.get("Policy"),
+                serial_number: p.get("SerialNumber"),
+                token_code: p.get("TokenCode"),
+            },
+        )
+        .await?;
+    let creds = &assumed.credentials;
+    let mut x = Xml::new();
+    x.node("Credentials", |x| {
+        x.text("AccessKeyId", &creds.access_key_id)
+            .text("SecretAccessKey", creds.secret.expose())
+            .text("SessionToken", creds.token.expose())
+            .text("Expiration", &crate::xml::iso8601_millis(creds.expires));
+    });
+    x.node("AssumedRoleUser", |x| {
+        x.text("AssumedRoleId", &assumed.assumed_role_id)
+            .text("Arn", &assumed.arn);
+    });
+    if let Some(size) = assumed.packed_policy_size {
+        x.text("PackedPolicySize", &size.to_string());
+    }
     Ok(Some(x))
 }

@@ -61,6 +61,12 @@ pub async fn get_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
             let user = s.keyward.user(&c.account_id, name).await?;
             x.node("User", |x| write_user(x, &user, c.partition, true));
         }
+        (None, Principal::AssumedRole { .. }) => {
+            return Err(keyward_core::Error::Validation(
+                "Must specify userName when calling with non-User credentials".into(),
+            )
+            .into());
+        }
         (None, Principal::Root) => {
             // Root is no IAM user: AWS answers with the account id and root ARN only.
             let account = s.keyward.account(&c.account_id).await?;

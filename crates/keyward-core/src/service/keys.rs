@@ -37,6 +37,9 @@ impl Keyward {
                         .ok_or_else(|| Error::no_such_user(name))?;
                     Ok((KeyOwner::User(user_id.clone()), Some(user)))
                 }
+                Principal::AssumedRole { .. } => Err(Error::Validation(
+                    "Must specify userName when calling with non-User credentials".into(),
+                )),
             },
         }
     }

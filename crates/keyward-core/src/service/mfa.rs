@@ -175,6 +175,7 @@ impl Keyward {
         let account_name = match &caller.principal {
             Principal::Root => caller.account_id.clone(),
             Principal::User { name, .. } => name.clone(),
+            Principal::AssumedRole { session_name, .. } => session_name.clone(),
         };
         let png = totp(seed.expose(), Some(format!("{name}@{account_name}")))?
             .to_qr_png()

@@ -24,7 +24,7 @@ pub use mfa::{MfaDeviceInfo, NewMfaDevice};
 pub use policies::PolicyFilter;
 pub use report::{CredentialReport, ReportState};
 pub use roles::NewRole;
-pub use sessions::{MFA_UNKNOWN_DEVICE, SessionCredentials};
+pub use sessions::{AssumeRoleInput, AssumedRole, MFA_UNKNOWN_DEVICE, SessionCredentials};
 pub use settings::PasswordPolicyInput;
 pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 

@@ -14,8 +14,8 @@ use crate::caller::{Caller, Principal};
 use crate::ids::{self, IdKind};
 use crate::model::{AttachedPolicy, Tag};
 use crate::policies::{
-    self, Entity, EntityKind, MANAGED_POLICY_SIZE, MAX_POLICY_VERSIONS, ManagedPolicy,
-    PolicySource, PolicyUsage, PolicyVersion,
+    self, AuthzSources, Entity, EntityKind, MANAGED_POLICY_SIZE, MAX_POLICY_VERSIONS,
+    ManagedPolicy, PolicySource, PolicyUsage, PolicyVersion,
 };
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -844,14 +844,56 @@ impl Keyward {
         resource: &str,
         request: &authz::RequestKeys,
     ) -> Result<()> {
-        let Principal::User { user_id, .. } = &caller.principal else {
+        let Some(user) = self.principal_authz(caller).await? else {
             return Ok(());
         };
-        let user = self.user_authz(&caller.account_id, user_id).await?;
         let mut ctx = authz::request_context(caller, action, resource, self.clock.now());
         authz::add_tag_context(&mut ctx, &user.tags, &request.tags);
         authz::add_request_keys(&mut ctx, request);
         authz::decide(&ctx, &user.policies)
+    }
+
+    /// The policies that decide the caller's requests: a user's (cached), a
+    /// role session's (the role's and the session policy); `None` for root.
+    pub async fn principal_authz(&self, caller: &Caller) -> Result<Option<Arc<UserAuthz>>> {
+        Ok(Some(match &caller.principal {
+            Principal::Root => return Ok(None),
+            Principal::User { user_id, .. } => self.user_authz(&caller.account_id, user_id).await?,
+            Principal::AssumedRole {
+                role_id,
+                session_policy,
+                ..
+            } => Arc::new(
+                self.role_authz(&caller.account_id, role_id, session_policy.as_deref())
+                    .await?,
+            ),
+        }))
+    }
+
+    /// A role session's policies: the role's attached and inline policies
+    /// and its boundary, and the session policy (`PolicyType::Session`), so
+    /// the session gets the intersection. Not cached: loaded per request.
+    pub async fn role_authz(
+        &self,
+        account_id: &str,
+        role_id: &str,
+        session_policy: Option<&str>,
+    ) -> Result<UserAuthz> {
+        let sources = self.store.role_authz_sources(account_id, role_id).await?;
+        let mut authz = self.assemble_authz(sources);
+        if let Some(doc) = session_policy {
+            // Validated by AssumeRole; one that no longer parses allows nothing.
+            if let Some(compiled) =
+                compile("session-policy", doc).or_else(|| compile("session-policy", DENY_ALL))
+            {
+                authz.policies.push(AppliedPolicy {
+                    id: "session-policy".into(),
+                    policy_type: PolicyType::Session,
+                    compiled,
+                });
+            }
+        }
+        Ok(authz)
     }
 
     /// The user's policies and tags: from the cache, or assembled from the
@@ -863,6 +905,13 @@ impl Keyward {
         }
         let generation = self.policies.generation();
         let sources = self.store.authz_sources(account_id, user_id).await?;
+        let user = Arc::new(self.assemble_authz(sources));
+        self.policies.insert(user_id, Arc::clone(&user), generation);
+        Ok(user)
+    }
+
+    /// Compiles stored policy sources into the applied set.
+    fn assemble_authz(&self, sources: AuthzSources) -> UserAuthz {
         let managed = |arn: &str| -> Option<Arc<CompiledPolicy>> {
             if let Some((_, c)) = self.catalog.get(arn) {
                 return Some(Arc::clone(c));
@@ -894,12 +943,10 @@ impl Keyward {
                 });
             }
         }
-        let user = Arc::new(UserAuthz {
+        UserAuthz {
             policies: applied,
             tags: sources.tags,
-        });
-        self.policies.insert(user_id, Arc::clone(&user), generation);
-        Ok(user)
+        }
     }
 }
 

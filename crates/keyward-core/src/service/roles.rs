@@ -222,6 +222,8 @@ impl Keyward {
         self.store
             .delete_role(&caller.account_id, name, &audit)
             .await?;
+        // Its sessions end with it (a new role of that name has another id).
+        self.index.remove_role(&role.role_id);
         self.policies.clear();
         Ok(())
     }

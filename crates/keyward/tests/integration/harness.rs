@@ -140,11 +140,16 @@ pub struct AccountKeys {
 }
 
 pub fn create_account(store: &StoreLocation, admin: &str) -> AccountKeys {
+    create_account_with_email(store, ROOT_EMAIL, admin)
+}
+
+/// Another account in the same store (each account needs its own email).
+pub fn create_account_with_email(store: &StoreLocation, email: &str, admin: &str) -> AccountKeys {
     let mut args = vec![
         "account",
         "create",
         "--email",
-        ROOT_EMAIL,
+        email,
         "--password-stdin",
         "--admin-user",
         admin,

@@ -4,6 +4,7 @@
 #![allow(clippy::panic, clippy::unwrap_used)]
 
 mod account_settings;
+mod assume_role;
 mod groups;
 mod harness;
 mod iam_users;
@@ -71,4 +72,6 @@ on_both_backends! {
     crate::mfa::mfa_session_unlocks_mfa_protected_calls => mfa_session_unlocks_mfa_protected_calls,
     crate::sessions::get_session_token_and_use_it => get_session_token_and_use_it,
     crate::sessions::sessions_follow_their_user_not_their_key => sessions_follow_their_user_not_their_key,
+    crate::assume_role::assume_role_and_act_as_the_role => assume_role_and_act_as_the_role,
+    crate::assume_role::assume_role_with_mfa => assume_role_with_mfa,
 }

@@ -9,8 +9,8 @@ use crate::harness::{Backend, Server, StoreLocation, create_account, create_root
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// A device as the test holds it: its serial number and base32 seed.
-struct Device {
-    serial: String,
+pub(crate) struct Device {
+    pub(crate) serial: String,
     seed: String,
 }
 
@@ -37,7 +37,7 @@ impl Device {
     }
 }
 
-async fn create_device(iam: &aws_sdk_iam::Client, name: &str) -> Device {
+pub(crate) async fn create_device(iam: &aws_sdk_iam::Client, name: &str) -> Device {
     let out = iam
         .create_virtual_mfa_device()
         .virtual_mfa_device_name(name)
@@ -65,7 +65,7 @@ async fn create_device(iam: &aws_sdk_iam::Client, name: &str) -> Device {
     }
 }
 
-async fn enable(
+pub(crate) async fn enable(
     iam: &aws_sdk_iam::Client,
     user: Option<&str>,
     d: &Device,
@@ -387,7 +387,7 @@ async fn assert_seeds_sealed(store: &StoreLocation, backend: Backend, seeds: &[&
 
 /// The codes of the previous and the current step: enabling with them leaves
 /// the next step's code usable at once, so the test never waits for time.
-fn previous_and_current(d: &Device) -> (String, String) {
+pub(crate) fn previous_and_current(d: &Device) -> (String, String) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
@@ -399,7 +399,7 @@ fn previous_and_current(d: &Device) -> (String, String) {
     )
 }
 
-fn next_code(d: &Device) -> String {
+pub(crate) fn next_code(d: &Device) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
