@@ -75,6 +75,38 @@ fn version_number(v: &str) -> u64 {
 }
 
 impl SqlStore {
+    /// Adds an entity's own attached managed policies (by ARN, in attachment
+    /// order) and its inline policies (named `{kind}/{name}/{policy}`) to
+    /// `sources`; users and roles are assembled alike.
+    async fn push_own_policies(
+        &self,
+        sources: &mut AuthzSources,
+        kind: &str,
+        entity_id: &str,
+        entity_name: &str,
+    ) -> Result<()> {
+        for mut r in self
+            .strings(
+                "SELECT policy_arn FROM policy_attachments WHERE entity_kind = $1 AND entity_id = $2 ORDER BY attached_seq",
+                &[kind, entity_id],
+            )
+            .await?
+        {
+            sources.policies.push(PolicySource::Managed(r.pop().unwrap_or_default()));
+        }
+        for mut r in self
+            .strings(
+                "SELECT policy_name, document FROM inline_policies WHERE entity_kind = $1 AND entity_id = $2 ORDER BY policy_name",
+                &[kind, entity_id],
+            )
+            .await?
+        {
+            let document = r.pop().unwrap_or_default();
+            let name = r.pop().unwrap_or_default();
+            sources.policies.push(PolicySource::Inline { id: format!("{kind}/{entity_name}/{name}"), document });
+        }
+        Ok(())
+    }
     /// (policy_id, default_version, next_version) of a customer policy, in a transaction.
     async fn policy_head(
         tx: &mut Transaction<'static, Any>,
@@ -780,31 +812,8 @@ impl keyward_core::store::PolicyStore for SqlStore {
         sources.boundary = user.try_get(2).map_err(storage)?;
 
         // The user's own managed and inline policies.
-        for mut r in self
-            .strings(
-                "SELECT policy_arn FROM policy_attachments WHERE entity_kind = 'user' AND entity_id = $1 ORDER BY attached_seq",
-                &[user_id],
-            )
-            .await?
-        {
-            sources
-                .policies
-                .push(PolicySource::Managed(r.pop().unwrap_or_default()));
-        }
-        for mut r in self
-            .strings(
-                "SELECT policy_name, document FROM inline_policies WHERE entity_kind = 'user' AND entity_id = $1 ORDER BY policy_name",
-                &[user_id],
-            )
-            .await?
-        {
-            let document = r.pop().unwrap_or_default();
-            let name = r.pop().unwrap_or_default();
-            sources.policies.push(PolicySource::Inline {
-                id: format!("user/{user_name}/{name}"),
-                document,
-            });
-        }
+        self.push_own_policies(&mut sources, "user", user_id, &user_name)
+            .await?;
         // Those of every group the user is in.
         for mut r in self
             .strings(
@@ -866,31 +875,8 @@ impl keyward_core::store::PolicyStore for SqlStore {
         let tags: String = role.try_get(1).map_err(storage)?;
         sources.tags = serde_json::from_str(&tags).map_err(storage)?;
         sources.boundary = role.try_get(2).map_err(storage)?;
-        for mut r in self
-            .strings(
-                "SELECT policy_arn FROM policy_attachments WHERE entity_kind = 'role' AND entity_id = $1 ORDER BY attached_seq",
-                &[role_id],
-            )
-            .await?
-        {
-            sources
-                .policies
-                .push(PolicySource::Managed(r.pop().unwrap_or_default()));
-        }
-        for mut r in self
-            .strings(
-                "SELECT policy_name, document FROM inline_policies WHERE entity_kind = 'role' AND entity_id = $1 ORDER BY policy_name",
-                &[role_id],
-            )
-            .await?
-        {
-            let document = r.pop().unwrap_or_default();
-            let name = r.pop().unwrap_or_default();
-            sources.policies.push(PolicySource::Inline {
-                id: format!("role/{role_name}/{name}"),
-                document,
-            });
-        }
+        self.push_own_policies(&mut sources, "role", role_id, &role_name)
+            .await?;
         for mut r in self
             .strings(
                 "SELECT mp.arn, pv.document FROM managed_policies mp JOIN policy_versions pv ON pv.policy_id = mp.policy_id AND pv.version_id = mp.default_version WHERE mp.account_id = $1 AND (mp.arn IN (SELECT policy_arn FROM policy_attachments WHERE entity_kind = 'role' AND entity_id = $2) OR mp.arn IN (SELECT permissions_boundary FROM roles WHERE role_id = $2))",
