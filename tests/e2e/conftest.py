@@ -190,3 +190,29 @@ def backend_env(request, tmp_path) -> StrictEnv:
         yield StrictEnv(server, account)
     finally:
         pool.stop_all()
+
+
+# --------------------------------------------------------------------------
+# The console in a browser (tests/e2e/test_console*.py)
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, one for the whole run."""
+    import playwright.sync_api as playwright_api
+
+    import browser as br
+
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=br.chromium_path(), args=br.CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(chromium):
+    ctx = chromium.new_context(accept_downloads=True, viewport={"width": 1100, "height": 800})
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    ctx.close()

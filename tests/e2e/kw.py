@@ -194,7 +194,7 @@ def root_create_access_key(
     return run_keyward(args, stdin=password + "\n")
 
 
-_LISTEN_RE = re.compile(r"keyward listening on (http://\S+) \(mode: ([^;]+); store: ([^)]*)\)")
+_LISTEN_RE = re.compile(r"keyward listening on (https?://\S+) \(mode: ([^;]+); store: ([^)]*)\)")
 
 
 class Server:

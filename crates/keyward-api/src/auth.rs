@@ -9,7 +9,7 @@ use keyward_core::authz::RequestKeys;
 use keyward_core::caller::{Caller, Principal, SessionContext};
 use keyward_core::crypto::Secret;
 use keyward_core::ids;
-use keyward_core::model::{KeyOwner, KeyStatus, Tag};
+use keyward_core::model::{KeyOwner, KeyStatus, Tag, User};
 use keyward_core::session::SessionError;
 use keyward_sigv4::{AuthError, HttpRequest, VerifyOptions};
 
@@ -60,7 +60,8 @@ pub(crate) async fn authenticate(
             region: scope.region().to_owned(),
             service: scope.service().to_owned(),
             source_ip: Some(client_ip(&state.config.trusted_proxies, incoming)),
-            secure_transport: forwarded_https(&state.config.trusted_proxies, incoming),
+            secure_transport: state.config.tls
+                || forwarded_https(&state.config.trusted_proxies, incoming),
             session,
         };
     let make_caller =
@@ -74,8 +75,12 @@ pub(crate) async fn authenticate(
         };
         let entry = match found {
             Ok(entry) => entry,
-            // Dev mode without a fixed root key: any unknown key is the default account's root.
-            Err(_) if state.config.mode == Mode::Dev && state.config.dev_root_key.is_none() => {
+            // Dev mode without a fixed root key: any unknown key is the
+            // default account's root; a genuine session past its expiry
+            // is still ExpiredToken.
+            Err(SessionError::Invalid)
+                if state.config.mode == Mode::Dev && state.config.dev_root_key.is_none() =>
+            {
                 return Ok(make_caller(
                     state.config.dev_account_id.clone(),
                     Principal::Root,
@@ -212,7 +217,7 @@ fn client_ip(proxies: &[ipnet::IpNet], incoming: &Incoming<'_>) -> IpAddr {
         .unwrap_or(peer)
 }
 
-/// `aws:SecureTransport`: keyward itself serves plain HTTP, so only a trusted
+/// `aws:SecureTransport` when keyward serves plain HTTP: only a trusted
 /// TLS-terminating proxy can vouch for HTTPS.
 fn forwarded_https(proxies: &[ipnet::IpNet], incoming: &Incoming<'_>) -> bool {
     is_trusted(proxies, incoming.peer.ip())
@@ -233,6 +238,7 @@ pub(crate) async fn resource_arn(
     let user_arn = |path: &str, name: &str| caller.arn_for("iam", &format!("user{path}{name}"));
     let mut boundary = None;
     let mut tags = Vec::new();
+    let mut user = None;
     let arn = match kind {
         ResourceKind::Any => "*".to_owned(),
         ResourceKind::NewUser => user_arn(
@@ -245,9 +251,11 @@ pub(crate) async fn resource_arn(
         ResourceKind::User | ResourceKind::UserOrSelf => match params.get("UserName") {
             Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
                 Some(u) => {
-                    boundary = u.permissions_boundary.clone();
-                    tags = u.tags.clone();
-                    u.arn(caller.partition)
+                    boundary.clone_from(&u.permissions_boundary);
+                    tags.clone_from(&u.tags);
+                    let arn = u.arn(caller.partition);
+                    user = Some(u);
+                    arn
                 }
                 None => user_arn("/", name),
             },
@@ -283,6 +291,7 @@ pub(crate) async fn resource_arn(
         arn,
         boundary,
         tags,
+        user,
     })
 }
 
@@ -294,6 +303,9 @@ pub(crate) struct Target {
     pub arn: String,
     pub boundary: Option<String>,
     pub tags: Vec<Tag>,
+    /// The user `UserName` names, when it exists: the handler serves it
+    /// rather than reading it again.
+    pub user: Option<User>,
 }
 
 /// The resource ARNs of groups, roles and instance profiles. An existing

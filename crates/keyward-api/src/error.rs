@@ -46,6 +46,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
     }
 
+    /// AWS's retryable 503: SDKs back off and try again.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,12 +80,22 @@ impl From<Error> for ApiError {
             Error::PasswordPolicyViolation(_) => (S::BAD_REQUEST, "PasswordPolicyViolation"),
             Error::MalformedPolicyDocument(_) => (S::BAD_REQUEST, "MalformedPolicyDocument"),
             Error::PolicyNotAttachable(_) => (S::BAD_REQUEST, "PolicyNotAttachable"),
+            Error::InvalidParameterValue(_) => (S::BAD_REQUEST, "InvalidParameterValue"),
+            Error::PackedPolicyTooLarge(_) => (S::BAD_REQUEST, "PackedPolicyTooLarge"),
+            Error::InvalidAuthorizationMessage(_) => {
+                (S::BAD_REQUEST, "InvalidAuthorizationMessageException")
+            }
             Error::ReportNotPresent(_) => (S::GONE, "ReportNotPresent"),
             Error::ReportExpired(_) => (S::GONE, "ReportExpired"),
+            Error::OptInRequired(_) => (S::FORBIDDEN, "OptInRequired"),
             Error::Rejected(_) => (S::BAD_REQUEST, "InvalidInput"),
             Error::Storage(detail) => {
                 tracing::error!(%detail, "storage failure");
                 return Self::internal();
+            }
+            Error::Unavailable(detail) => {
+                tracing::warn!(%detail, "storage unavailable");
+                return Self::unavailable();
             }
         };
         Self::new(status, code, e.to_string())
@@ -97,5 +116,19 @@ impl From<keyward_sigv4::AuthError> for ApiError {
             _ => (S::BAD_REQUEST, "BadRequest"),
         };
         Self::new(status, code, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_store_is_aws_service_unavailable() {
+        let e = ApiError::from(Error::Unavailable("connection refused".into()));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "ServiceUnavailable");
+        assert_eq!(e.fault_type(), "Receiver");
+        assert!(!e.message.contains("connection refused"));
     }
 }

@@ -8,6 +8,7 @@
 pub mod actions;
 mod auth;
 pub mod error;
+pub mod ops;
 pub mod params;
 pub mod server;
 pub mod xml;

@@ -2,29 +2,46 @@
 //! structures as `Name.member.N.Field`.
 
 use keyward_core::Error;
-use keyward_core::model::Tag;
+use keyward_core::model::{Tag, User};
 
 /// The decoded form (or query string) of one request.
 #[derive(Debug, Clone, Default)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    /// The user `UserName` names, as authorization read it from the store,
+    /// so a handler that serves that user does not read it a second time.
+    named_user: Option<User>,
+}
 
 impl Params {
     /// Decodes `application/x-www-form-urlencoded` text (`+` is a space).
     pub fn from_form(body: &[u8]) -> Self {
-        Self(
-            form_urlencoded::parse(body)
+        Self {
+            pairs: form_urlencoded::parse(body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
-        )
+            named_user: None,
+        }
     }
 
     pub fn extend(&mut self, other: Self) {
-        self.0.extend(other.0);
+        self.pairs.extend(other.pairs);
+    }
+
+    /// Keeps the user named by `UserName`, read while authorizing this request.
+    pub(crate) fn set_named_user(&mut self, user: User) {
+        self.named_user = Some(user);
+    }
+
+    /// The user named by `UserName` when authorization already read it
+    /// (never for root, whose requests are not authorized by policy).
+    pub fn take_named_user(&mut self) -> Option<User> {
+        self.named_user.take()
     }
 
     /// The first value of a parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
@@ -60,10 +77,29 @@ impl Params {
     pub fn list(&self, name: &str) -> Vec<String> {
         let prefix = format!("{name}.member.");
         let mut items: Vec<(u32, &str)> = self
-            .0
+            .pairs
             .iter()
             .filter_map(|(k, v)| {
                 k.strip_prefix(&prefix)
+                    .and_then(|i| i.parse().ok())
+                    .map(|i| (i, v.as_str()))
+            })
+            .collect();
+        items.sort_by_key(|(i, _)| *i);
+        items.into_iter().map(|(_, v)| v.to_owned()).collect()
+    }
+
+    /// `Name.member.N.{field}` values in index order (a list of one-field
+    /// structures, such as STS's `PolicyArns.member.N.arn`).
+    pub fn structs(&self, name: &str, field: &str) -> Vec<String> {
+        let prefix = format!("{name}.member.");
+        let suffix = format!(".{field}");
+        let mut items: Vec<(u32, &str)> = self
+            .pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(&suffix))
                     .and_then(|i| i.parse().ok())
                     .map(|i| (i, v.as_str()))
             })
@@ -76,7 +112,7 @@ impl Params {
     pub fn tags(&self, name: &str) -> Vec<Tag> {
         let prefix = format!("{name}.member.");
         let mut found: std::collections::BTreeMap<u32, Tag> = std::collections::BTreeMap::new();
-        for (k, v) in &self.0 {
+        for (k, v) in &self.pairs {
             let Some(rest) = k.strip_prefix(&prefix) else {
                 continue;
             };

@@ -12,8 +12,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use keyward_core::caller::Caller;
 use keyward_core::crypto::Secret;
+use keyward_core::model::User;
 use keyward_core::service::Keyward;
 use keyward_sigv4::SigningKeyCache;
+use tracing::Instrument as _;
 
 use crate::actions::{self, ActionDef, Service};
 use crate::error::ApiError;
@@ -52,6 +54,12 @@ pub struct ApiConfig {
     /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed for
     /// `aws:SourceIp` and `aws:SecureTransport`.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// keyward itself terminates TLS: `aws:SecureTransport` is true.
+    pub tls: bool,
+    /// Policy denials carry an encoded authorization message for STS
+    /// DecodeAuthorizationMessage (as EC2 and other AWS services do; IAM and
+    /// STS themselves do not, so this is off by default).
+    pub encode_authorization_messages: bool,
 }
 
 /// Everything a request needs, shared by all requests.
@@ -60,6 +68,10 @@ pub struct AppState {
     pub keyward: Keyward,
     pub config: ApiConfig,
     pub signing_keys: SigningKeyCache,
+    /// Health, readiness and metrics.
+    pub ops: crate::ops::Ops,
+    /// Dev mode only: the clock `/_keyward/clock` moves forward.
+    pub dev_clock: Option<Arc<keyward_core::clock::OffsetClock>>,
 }
 
 impl AppState {
@@ -68,6 +80,8 @@ impl AppState {
             keyward,
             config,
             signing_keys: SigningKeyCache::new(10_000),
+            ops: crate::ops::Ops::default(),
+            dev_clock: None,
         }
     }
 }
@@ -76,24 +90,13 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", post(query_endpoint).get(query_endpoint))
-        .route("/healthz", get(health))
+        .route("/healthz", get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
         .route("/moto-api/reset", post(reset))
         .route("/_keyward/reset", post(reset))
+        .route("/_keyward/clock", post(advance_clock).get(advance_clock))
         .with_state(state)
-}
-
-async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let mode = match state.config.mode {
-        Mode::Strict => "strict",
-        Mode::Dev => "dev",
-    };
-    let enforcement = match state.config.enforcement {
-        Enforcement::Enforce => "enforce",
-        Enforcement::Audit => "audit",
-        Enforcement::Off => "off",
-    };
-    axum::Json(serde_json::json!({ "status": "ok", "mode": mode, "enforcement": enforcement }))
-        .into_response()
 }
 
 /// Dev mode's state reset; refused in strict mode.
@@ -120,6 +123,48 @@ async fn reset(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// Dev mode's clock: `POST /_keyward/clock?advance_seconds=N` moves the
+/// server's clock forward by N seconds (never back), so tests see sessions
+/// expire without waiting; `GET` reads it. Not found in strict mode.
+async fn advance_clock(State(state): State<Arc<AppState>>, uri: Uri, method: Method) -> Response {
+    let Some(clock) = state
+        .dev_clock
+        .as_ref()
+        .filter(|_| state.config.mode == Mode::Dev)
+    else {
+        return (
+            StatusCode::NOT_FOUND,
+            "the clock can only be moved in dev mode\n",
+        )
+            .into_response();
+    };
+    if method == Method::POST {
+        let params = Params::from_form(uri.query().unwrap_or("").as_bytes());
+        match params.get("advance_seconds").map(str::parse::<u32>) {
+            Some(Ok(secs)) => {
+                let offset = clock.advance(secs);
+                tracing::warn!(
+                    offset_seconds = offset,
+                    "dev mode: the clock was moved forward"
+                );
+            }
+            _ => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "advance_seconds must be a whole number of seconds (0 to 4294967295)\n",
+                )
+                    .into_response();
+            }
+        }
+    }
+    let now = state
+        .keyward
+        .now()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    axum::Json(serde_json::json!({ "offset_seconds": clock.offset(), "now": now })).into_response()
+}
+
 /// The one request as it arrived.
 pub(crate) struct Incoming<'a> {
     pub method: &'a Method,
@@ -137,6 +182,7 @@ async fn query_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let started = std::time::Instant::now();
     let request_id = keyward_core::ids::new_request_id(state.keyward.rng());
     let incoming = Incoming {
         method: &method,
@@ -158,23 +204,50 @@ async fn query_endpoint(
                 .or_else(|| actions::service_of_unknown(a))
         })
         .unwrap_or(Service::Iam);
-    let outcome = handle(&state, &incoming, action_name.as_deref(), params).await;
-    match outcome {
-        Ok((def, result)) => success(def, result, &request_id, state.keyward.now()),
-        Err(e) => failure(service, &e, &request_id, state.keyward.now()),
-    }
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let outcome = handle(&state, &incoming, action_name.as_deref(), params)
+        .instrument(span.clone())
+        .await;
+    // A label from the action table, never the client's string, bounds the metric's series.
+    let action = action_name
+        .as_deref()
+        .and_then(actions::find)
+        .map_or("unknown", |d| d.name);
+    let (response, code) = match outcome {
+        Ok((def, result)) => (success(def, result, &request_id, state.keyward.now()), "ok"),
+        Err(e) => (
+            failure(service, &e, &request_id, state.keyward.now()),
+            e.code,
+        ),
+    };
+    let elapsed = started.elapsed();
+    state.ops.metrics.observe(action, code, elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            target: "keyward::access",
+            action,
+            status = response.status().as_u16(),
+            outcome = code,
+            peer = %peer,
+            latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+    });
+    response
 }
 
 async fn handle(
     state: &Arc<AppState>,
     incoming: &Incoming<'_>,
     action: Option<&str>,
-    params: Params,
+    mut params: Params,
 ) -> Result<(&'static ActionDef, Option<xml::Xml>), ApiError> {
     if action.is_some_and(|a| actions::UNSIGNED_ACTIONS.contains(&a)) {
         return Err(not_served(action.unwrap_or_default()));
     }
-    let caller = crate::auth::authenticate(state, incoming).await?;
+    let caller = crate::auth::authenticate(state, incoming)
+        .await
+        .inspect_err(|e| state.ops.metrics.auth_failure(e.code))?;
     let action = action.ok_or_else(ApiError::missing_action)?;
     let def = actions::find(action).ok_or_else(|| match actions::service_of_unknown(action) {
         Some(_) => not_served(action),
@@ -183,7 +256,9 @@ async fn handle(
             params.get("Version").unwrap_or(Service::Iam.version()),
         ),
     })?;
-    authorize(state, &caller, def, &params).await?;
+    if let Some(user) = authorize(state, &caller, def, &params).await? {
+        params.set_named_user(user);
+    }
     let result = (def.handler)(Arc::clone(state), caller, params).await?;
     Ok((def, result))
 }
@@ -197,12 +272,14 @@ fn not_served(action: &str) -> ApiError {
     )
 }
 
+/// Decides whether `caller` may perform `def`; when it may, returns the user
+/// the request names if authorization had to read it.
 async fn authorize(
     state: &AppState,
     caller: &Caller,
     def: &ActionDef,
     params: &Params,
-) -> Result<(), ApiError> {
+) -> Result<Option<User>, ApiError> {
     // What session credentials may call (GetSessionToken sessions: IAM only with MFA).
     let service = match def.service {
         Service::Iam => "iam",
@@ -217,10 +294,10 @@ async fn authorize(
         )));
     }
     let Some(iam_action) = def.iam_action else {
-        return Ok(());
+        return Ok(None);
     };
     if caller.is_root() {
-        return Ok(());
+        return Ok(None);
     }
     let target = crate::auth::resource_arn(state, caller, def.resource, params).await?;
     let request_keys = crate::auth::request_keys(&target, params);
@@ -230,14 +307,27 @@ async fn authorize(
         .authorize(caller, iam_action, &resource, &request_keys)
         .await
     {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(target.user),
         Err(denied) => match state.config.enforcement {
+            Enforcement::Enforce if state.config.encode_authorization_messages => {
+                let mut e = ApiError::from(denied);
+                if let Some(encoded) = state
+                    .keyward
+                    .encode_denial(caller, iam_action, &resource, &request_keys)
+                    .await?
+                {
+                    e.message.push_str(&format!(
+                        " Encoded authorization failure message: {encoded}"
+                    ));
+                }
+                Err(e)
+            }
             Enforcement::Enforce => Err(denied.into()),
             Enforcement::Audit => {
                 tracing::warn!(caller = %caller.arn(), action = iam_action, %resource, reason = %denied, "policy would deny (audit mode: allowed)");
-                Ok(())
+                Ok(target.user)
             }
-            Enforcement::Off => Ok(()),
+            Enforcement::Off => Ok(target.user),
         },
     }
 }

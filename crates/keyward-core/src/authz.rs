@@ -62,15 +62,28 @@ impl ManagedCatalog {
 pub struct UserAuthz {
     pub policies: Vec<AppliedPolicy>,
     pub tags: Vec<Tag>,
+    /// The ids of the groups whose policies are among `policies`, so a
+    /// group's change forgets exactly its members' entries.
+    pub groups: Vec<String>,
 }
 
-/// User id → the policies that apply to that user.
+impl UserAuthz {
+    fn uses_group(&self, group_id: &str) -> bool {
+        self.groups.iter().any(|g| g == group_id)
+    }
+
+    fn uses_policy(&self, arn: &str) -> bool {
+        self.policies.iter().any(|p| p.id == arn)
+    }
+}
+
+/// User id (or role id, for role sessions) → the policies that apply to it.
 ///
 /// A generation number guards against a load that read the store before a
 /// change and finishes after it: such a load is not cached.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    map: RwLock<HashMap<String, Arc<UserAuthz>>>,
+    map: RwLock<HashMap<String, (String, Arc<UserAuthz>)>>,
     generation: AtomicU64,
 }
 
@@ -80,7 +93,7 @@ impl PolicyCache {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(user_id)
-            .cloned()
+            .map(|(_, a)| Arc::clone(a))
     }
 
     /// Read before loading from the store; pass to [`PolicyCache::insert`].
@@ -89,32 +102,66 @@ impl PolicyCache {
     }
 
     /// Caches a load unless something was forgotten since it began.
-    pub fn insert(&self, user_id: &str, policies: Arc<UserAuthz>, loaded_at: u64) {
-        let mut map = self
-            .map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pub fn insert(
+        &self,
+        account_id: &str,
+        user_id: &str,
+        policies: Arc<UserAuthz>,
+        loaded_at: u64,
+    ) {
+        let mut map = self.write();
         if self.generation.load(Ordering::Acquire) == loaded_at {
-            map.insert(user_id.to_owned(), policies);
+            map.insert(user_id.to_owned(), (account_id.to_owned(), policies));
         }
     }
 
     pub fn forget(&self, user_id: &str) {
-        let mut map = self
-            .map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.write();
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.remove(user_id);
     }
 
+    /// Forgets the users whose policies come partly from this group.
+    pub fn forget_group(&self, group_id: &str) {
+        self.forget_where(|_, a| a.uses_group(group_id));
+    }
+
+    /// Forgets the users to whom this managed policy applies.
+    pub fn forget_policy(&self, arn: &str) {
+        self.forget_where(|_, a| a.uses_policy(arn));
+    }
+
+    pub fn forget_account(&self, account_id: &str) {
+        self.forget_where(|account, _| account == account_id);
+    }
+
+    fn forget_where(&self, mut stale: impl FnMut(&str, &UserAuthz) -> bool) {
+        let mut map = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.retain(|_, (account, authz)| !stale(account, authz));
+    }
+
     pub fn clear(&self) {
-        let mut map = self
-            .map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.write();
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (String, Arc<UserAuthz>)>> {
+        self.map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -151,8 +198,11 @@ pub fn request_context(
             ctx.set("aws:username", vec![name.as_str().into()]);
         }
         // No aws:username for role sessions; aws:userid is `AROA…:session`.
-        Principal::AssumedRole { .. } => {
+        Principal::AssumedRole { attributes, .. } => {
             ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
+            if let Some(source) = &attributes.source_identity {
+                ctx.set("aws:SourceIdentity", vec![source.as_str().into()]);
+            }
         }
     }
     if let Some(ip) = caller.source_ip {
@@ -299,6 +349,86 @@ pub fn check_arn(arn: &str) -> Result<()> {
     }
 }
 
+/// A role's compiled trust policy, kept between AssumeRole calls.
+#[derive(Debug)]
+struct CompiledTrust {
+    account_id: String,
+    /// The role's ARN (it names the policy) and the document compiled: an
+    /// entry serves only the role as read now, so a stale one is never used.
+    arn: String,
+    document: String,
+    compiled: Arc<CompiledPolicy>,
+}
+
+/// Role id → its compiled trust policy. Entries are checked against the role
+/// read for each request (ARN and document), and forgotten with the role's
+/// other cached state (DeleteRole, UpdateAssumeRolePolicy, the change feed).
+#[derive(Debug, Default)]
+pub struct TrustCache {
+    map: RwLock<HashMap<String, CompiledTrust>>,
+}
+
+impl TrustCache {
+    /// The compiled trust policy of role `role_id` named `arn`, when the
+    /// cached one was compiled from `document`.
+    pub fn get(&self, role_id: &str, arn: &str, document: &str) -> Option<Arc<CompiledPolicy>> {
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(role_id)
+            .filter(|t| t.arn == arn && t.document == document)
+            .map(|t| Arc::clone(&t.compiled))
+    }
+
+    pub fn insert(
+        &self,
+        account_id: &str,
+        role_id: &str,
+        arn: &str,
+        document: &str,
+        compiled: Arc<CompiledPolicy>,
+    ) {
+        self.write().insert(
+            role_id.to_owned(),
+            CompiledTrust {
+                account_id: account_id.to_owned(),
+                arn: arn.to_owned(),
+                document: document.to_owned(),
+                compiled,
+            },
+        );
+    }
+
+    pub fn forget(&self, role_id: &str) {
+        self.write().remove(role_id);
+    }
+
+    pub fn forget_account(&self, account_id: &str) {
+        self.write().retain(|_, t| t.account_id != account_id);
+    }
+
+    pub fn clear(&self) {
+        self.write().clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, CompiledTrust>> {
+        self.map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,7 +501,7 @@ mod tests {
             role_name: "ops".into(),
             role_path: "/team/".into(),
             session_name: "s1".into(),
-            session_policy: None,
+            attributes: Default::default(),
         };
         assert_eq!(
             caller.arn(),
@@ -445,6 +575,81 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn trust_cache_serves_only_the_document_and_arn_it_compiled() {
+        const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+        let cache = TrustCache::default();
+        let compiled = Arc::new(CompiledPolicy::new(
+            &keyward_policy::parse_unvalidated(DOC).expect("policy"),
+        ));
+        let arn = "arn:aws:iam::111111111111:role/ops";
+        cache.insert("111111111111", "AROA1", arn, DOC, Arc::clone(&compiled));
+        cache.insert("222222222222", "AROA2", arn, DOC, compiled);
+        assert!(cache.get("AROA1", arn, DOC).is_some());
+        // Another document (UpdateAssumeRolePolicy elsewhere) or another
+        // name (a moved role) is a miss, never the old policy.
+        assert!(cache.get("AROA1", arn, "{}").is_none());
+        assert!(
+            cache
+                .get("AROA1", "arn:aws:iam::111111111111:role/x/ops", DOC)
+                .is_none()
+        );
+        assert!(cache.get("AROA3", arn, DOC).is_none());
+        cache.forget("AROA1");
+        assert!(cache.get("AROA1", arn, DOC).is_none());
+        assert_eq!(cache.len(), 1);
+        cache.forget_account("222222222222");
+        assert!(cache.is_empty());
+    }
+
+    fn authz(groups: &[&str], policies: &[&str]) -> Arc<UserAuthz> {
+        let compiled = Arc::new(CompiledPolicy::new(
+            &keyward_policy::parse(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+                keyward_policy::PolicyKind::Identity,
+            )
+            .expect("policy"),
+        ));
+        Arc::new(UserAuthz {
+            policies: policies
+                .iter()
+                .map(|id| AppliedPolicy {
+                    id: (*id).to_owned(),
+                    policy_type: PolicyType::Identity,
+                    compiled: Arc::clone(&compiled),
+                })
+                .collect(),
+            tags: Vec::new(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        })
+    }
+
+    #[test]
+    fn changes_forget_exactly_the_users_they_reach() {
+        let cache = PolicyCache::default();
+        let fill = |cache: &PolicyCache| {
+            let g = cache.generation();
+            cache.insert("1", "u1", authz(&["g1"], &["arn:p1"]), g);
+            cache.insert("1", "u2", authz(&["g2"], &["arn:p2"]), g);
+            cache.insert("2", "u3", authz(&[], &["arn:p1"]), g);
+        };
+        let held = |cache: &PolicyCache| {
+            ["u1", "u2", "u3"]
+                .into_iter()
+                .filter(|u| cache.get(u).is_some())
+                .collect::<Vec<_>>()
+        };
+        fill(&cache);
+        cache.forget_group("g2");
+        assert_eq!(held(&cache), ["u1", "u3"]);
+        fill(&cache);
+        cache.forget_policy("arn:p1");
+        assert_eq!(held(&cache), ["u2"]);
+        fill(&cache);
+        cache.forget_account("1");
+        assert_eq!(held(&cache), ["u3"]);
     }
 
     #[test]

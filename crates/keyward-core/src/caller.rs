@@ -2,8 +2,12 @@
 //! verification succeeded, and every operation takes one.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use crate::model::Tag;
 
 /// Who signed the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +29,48 @@ pub enum Principal {
         role_name: String,
         role_path: String,
         session_name: String,
-        /// The session policy passed to AssumeRole, as sent.
-        session_policy: Option<String>,
+        /// What AssumeRole attached to the session: session policies,
+        /// session tags, source identity.
+        attributes: Arc<SessionAttributes>,
     },
+}
+
+/// What an AssumeRole call attached to its session, carried in the sealed
+/// token and inherited in part by chained sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAttributes {
+    /// The inline session policy (`Policy`), as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "p")]
+    pub policy: Option<String>,
+    /// Managed session policies (`PolicyArns`), resolved when used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "a")]
+    pub policy_arns: Vec<String>,
+    /// Session tags, the calling session's transitive tags included; they
+    /// override the role's tags as `aws:PrincipalTag/*`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "t")]
+    pub tags: Vec<Tag>,
+    /// Keys of `tags` that pass on to chained sessions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "k")]
+    pub transitive_tag_keys: Vec<String>,
+    /// `aws:SourceIdentity`: set once, kept across role chaining.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "s")]
+    pub source_identity: Option<String>,
+}
+
+impl SessionAttributes {
+    /// Whether the session has any session policy (inline or managed).
+    pub fn has_session_policy(&self) -> bool {
+        self.policy.is_some() || !self.policy_arns.is_empty()
+    }
+
+    /// The session tags that are transitive (keys compared case-insensitively).
+    pub fn transitive_tags(&self) -> impl Iterator<Item = &Tag> {
+        self.tags.iter().filter(|t| {
+            self.transitive_tag_keys
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&t.key))
+        })
+    }
 }
 
 /// An authenticated request's principal and context.
@@ -90,6 +133,14 @@ impl Caller {
                 "arn:{}:sts::{}:assumed-role/{role_name}/{session_name}",
                 self.partition, self.account_id
             ),
+        }
+    }
+
+    /// For a role session, what AssumeRole attached to it.
+    pub fn session_attributes(&self) -> Option<&SessionAttributes> {
+        match &self.principal {
+            Principal::AssumedRole { attributes, .. } => Some(attributes),
+            _ => None,
         }
     }
 

@@ -122,6 +122,216 @@ impl Kek {
     }
 }
 
+/// Sealed values of key ids other than 1 are `v2:<id>:base64(nonce || ciphertext)`;
+/// `v1:` values are key 1's (the format from before key ids).
+const SEALED_PREFIX_V2: &str = "v2:";
+
+/// The key id of the KEK file's first key, and of every `v1:` value.
+pub const FIRST_KEY_ID: u32 = 1;
+
+/// Every key-encryption key by id: the newest (highest id) seals, any opens.
+/// Rotation adds a key, re-seals stored secrets under it, and keeps the old
+/// ones to open what is still in flight (session tokens, another replica's
+/// cache).
+#[derive(Clone)]
+pub struct KeyRing {
+    /// Ascending ids; the last is the primary.
+    keys: Vec<(u32, Kek)>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("ids", &self.ids())
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<Kek> for KeyRing {
+    fn from(kek: Kek) -> Self {
+        Self {
+            keys: vec![(FIRST_KEY_ID, kek)],
+        }
+    }
+}
+
+impl KeyRing {
+    /// A ring of `(id, key)` pairs; ids must be distinct and at least 1.
+    pub fn new(mut keys: Vec<(u32, Kek)>) -> Option<Self> {
+        keys.sort_by_key(|(id, _)| *id);
+        let distinct = keys.windows(2).all(|w| w[0].0 != w[1].0);
+        (distinct && keys.first().is_some_and(|(id, _)| *id >= FIRST_KEY_ID))
+            .then_some(Self { keys })
+    }
+
+    pub fn ids(&self) -> Vec<u32> {
+        self.keys.iter().map(|(id, _)| *id).collect()
+    }
+
+    pub fn keys(&self) -> &[(u32, Kek)] {
+        &self.keys
+    }
+
+    /// The id of the key that seals.
+    pub fn primary_id(&self) -> u32 {
+        self.keys.last().map_or(FIRST_KEY_ID, |(id, _)| *id)
+    }
+
+    /// The key that seals.
+    pub fn primary(&self) -> &Kek {
+        &self.keys.last().expect("a KeyRing is never empty").1
+    }
+
+    fn key(&self, id: u32) -> Option<&Kek> {
+        self.keys.iter().find(|(k, _)| *k == id).map(|(_, kek)| kek)
+    }
+
+    /// The ring with a new key `id`, which becomes the primary.
+    pub fn with_key(&self, id: u32, kek: Kek) -> Option<Self> {
+        let mut keys = self.keys.clone();
+        keys.push((id, kek));
+        Self::new(keys)
+    }
+
+    /// The same ids, each key derived for one purpose (see [`Kek::derive`]).
+    pub fn derive(&self, label: &str) -> Self {
+        Self {
+            keys: self
+                .keys
+                .iter()
+                .map(|(id, k)| (*id, k.derive(label)))
+                .collect(),
+        }
+    }
+
+    /// The key id a sealed value names, if it is well-formed.
+    pub fn key_id_of(sealed: &str) -> Option<u32> {
+        if sealed.starts_with(SEALED_PREFIX) {
+            return Some(FIRST_KEY_ID);
+        }
+        let rest = sealed.strip_prefix(SEALED_PREFIX_V2)?;
+        rest.split_once(':')?.0.parse().ok()
+    }
+
+    /// Whether this ring holds the key a sealed value names.
+    pub fn knows(&self, sealed: &str) -> bool {
+        Self::key_id_of(sealed).is_some_and(|id| self.key(id).is_some())
+    }
+
+    /// Seals under the primary key (see [`Kek::seal`]).
+    pub fn seal(&self, plain: &str, context: &str, rng: &dyn Random) -> String {
+        let (id, kek) = self.keys.last().expect("a KeyRing is never empty");
+        let id = *id;
+        let v1 = kek.seal(plain, context, rng);
+        if id == FIRST_KEY_ID {
+            return v1;
+        }
+        let body = v1.strip_prefix(SEALED_PREFIX).unwrap_or(&v1);
+        format!("{SEALED_PREFIX_V2}{id}:{body}")
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Secret, UnsealError> {
+        let id = Self::key_id_of(sealed).ok_or(UnsealError)?;
+        let kek = self.key(id).ok_or(UnsealError)?;
+        if id == FIRST_KEY_ID {
+            return kek.open(sealed, context);
+        }
+        let body = sealed
+            .strip_prefix(SEALED_PREFIX_V2)
+            .and_then(|r| r.split_once(':'))
+            .map(|(_, b)| b)
+            .ok_or(UnsealError)?;
+        kek.open(&format!("{SEALED_PREFIX}{body}"), context)
+    }
+
+    /// `sealed` under the primary key: `None` when it already is.
+    pub fn reseal(
+        &self,
+        sealed: &str,
+        context: &str,
+        rng: &dyn Random,
+    ) -> Result<Option<String>, UnsealError> {
+        if Self::key_id_of(sealed) == Some(self.primary_id()) {
+            return Ok(None);
+        }
+        let plain = self.open(sealed, context)?;
+        Ok(Some(self.seal(plain.expose(), context, rng)))
+    }
+}
+
+/// Where a running server learns of keys added after it started (the KEK
+/// file): `reload` answers a new ring when the source changed, else `None`.
+pub trait KeyRingSource: Send + Sync {
+    fn reload(&self) -> Option<KeyRing>;
+}
+
+/// The key ring in use, refreshed from its source when a value names a key it
+/// lacks and before sealing, so a rotation made by another process is
+/// followed without a restart.
+pub struct Keychain {
+    ring: std::sync::RwLock<std::sync::Arc<KeyRing>>,
+    source: Option<Box<dyn KeyRingSource>>,
+}
+
+impl std::fmt::Debug for Keychain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keychain")
+            .field("ring", &self.current())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keychain {
+    pub fn new(ring: KeyRing, source: Option<Box<dyn KeyRingSource>>) -> Self {
+        Self {
+            ring: std::sync::RwLock::new(std::sync::Arc::new(ring)),
+            source,
+        }
+    }
+
+    pub fn current(&self) -> std::sync::Arc<KeyRing> {
+        match self.ring.read() {
+            Ok(r) => std::sync::Arc::clone(&r),
+            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn refresh(&self) -> std::sync::Arc<KeyRing> {
+        if let Some(new) = self.source.as_ref().and_then(|s| s.reload()) {
+            let new = std::sync::Arc::new(new);
+            match self.ring.write() {
+                Ok(mut r) => *r = std::sync::Arc::clone(&new),
+                Err(poisoned) => *poisoned.into_inner() = std::sync::Arc::clone(&new),
+            }
+            return new;
+        }
+        self.current()
+    }
+
+    /// The ring to seal with: the newest known.
+    pub fn for_sealing(&self) -> std::sync::Arc<KeyRing> {
+        self.refresh()
+    }
+
+    /// A ring that holds the key `sealed` names, if any source has it.
+    pub fn for_opening(&self, sealed: &str) -> std::sync::Arc<KeyRing> {
+        let ring = self.current();
+        if ring.knows(sealed) {
+            ring
+        } else {
+            self.refresh()
+        }
+    }
+
+    pub fn seal(&self, plain: &str, context: &str, rng: &dyn Random) -> String {
+        self.for_sealing().seal(plain, context, rng)
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Secret, UnsealError> {
+        self.for_opening(sealed).open(sealed, context)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +353,37 @@ mod tests {
         let other = Kek::generate(&rng);
         assert!(other.open(&sealed, "AKIAEXAMPLE").is_err());
         assert!(kek.open("garbage", "AKIAEXAMPLE").is_err());
+    }
+
+    #[test]
+    fn key_ring_opens_old_and_new_and_reseals_under_the_newest() {
+        let rng = SeededRandom::new(11);
+        let old = Kek::generate(&rng);
+        let legacy = old.seal("seed-or-secret", "ctx", &rng);
+        let one = KeyRing::from(old.clone());
+        assert_eq!(one.seal("x", "c", &rng)[..3], *"v1:");
+        let two = one.with_key(2, Kek::generate(&rng)).expect("ring");
+        assert_eq!(two.primary_id(), 2);
+        let sealed = two.seal("seed-or-secret", "ctx", &rng);
+        assert!(sealed.starts_with("v2:2:"), "{sealed}");
+        assert_eq!(KeyRing::key_id_of(&sealed), Some(2));
+        assert_eq!(
+            two.open(&sealed, "ctx").expect("new").expose(),
+            "seed-or-secret"
+        );
+        assert_eq!(
+            two.open(&legacy, "ctx").expect("old").expose(),
+            "seed-or-secret"
+        );
+        assert!(two.open(&sealed, "other").is_err());
+        assert!(!one.knows(&sealed) && one.open(&sealed, "ctx").is_err());
+        let moved = two
+            .reseal(&legacy, "ctx", &rng)
+            .expect("open")
+            .expect("changed");
+        assert!(moved.starts_with("v2:2:"));
+        assert_eq!(two.reseal(&moved, "ctx", &rng).expect("open"), None);
+        assert!(KeyRing::new(vec![(2, old.clone()), (2, old)]).is_none());
     }
 
     #[test]

@@ -33,21 +33,42 @@ pub enum Error {
     MalformedPolicyDocument(String),
     #[error("{0}")]
     PolicyNotAttachable(String),
+    /// STS: a session tag or transitive tag key problem (`InvalidParameterValue`).
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// STS: session policies and tags exceed the packed size limit.
+    #[error("{0}")]
+    PackedPolicyTooLarge(String),
+    /// STS DecodeAuthorizationMessage: not a message this account may decode.
+    #[error("{0}")]
+    InvalidAuthorizationMessage(String),
     /// GetCredentialReport before any GenerateCredentialReport.
     #[error("{0}")]
     ReportNotPresent(String),
     /// GetCredentialReport on a report older than the freshness window.
     #[error("{0}")]
     ReportExpired(String),
+    /// The caller's account is closed: its credentials no longer work.
+    #[error("{0}")]
+    OptInRequired(String),
     /// A local-only failure (CLI use): bad root password, unknown account email.
     #[error("{0}")]
     Rejected(String),
     /// The store failed; the message is for logs, never for clients.
     #[error("storage failure: {0}")]
     Storage(String),
+    /// The store cannot be reached now (connection lost, database
+    /// restarting); retrying later may succeed. The message is for logs.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Error {
+    /// AWS's answer to any request signed for a closed (suspended) account.
+    pub fn account_closed() -> Self {
+        Self::OptInRequired("The AWS Access Key Id needs a subscription for the service".into())
+    }
+
     pub fn no_such_user(name: &str) -> Self {
         Self::NoSuchEntity(format!("The user with name {name} cannot be found."))
     }

@@ -119,6 +119,15 @@ impl CredentialIndex {
         sessions.retain(|_, e| !is_role(&e.principal));
     }
 
+    /// Forgets every key and session of one account (after missed changes).
+    pub fn remove_account(&self, account_id: &str) {
+        let mut map = self.write();
+        let mut sessions = self.write_sessions();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.retain(|_, e| e.account_id != account_id);
+        sessions.retain(|_, e| e.account_id != account_id);
+    }
+
     pub fn clear(&self) {
         let mut map = self.write();
         let mut sessions = self.write_sessions();
@@ -233,6 +242,27 @@ mod tests {
             idx.generation(),
         );
         idx.remove_user("AIDA1");
+        assert!(idx.get("K1").is_none());
+        assert!(idx.get("K2").is_some());
+    }
+
+    #[test]
+    fn removing_an_account_forgets_its_keys_only() {
+        let idx = CredentialIndex::default();
+        for (key, account) in [("K1", "1"), ("K2", "2")] {
+            idx.insert(
+                CredentialEntry::new(
+                    key.into(),
+                    account.into(),
+                    Principal::Root,
+                    KeyStatus::Active,
+                    String::new(),
+                    None,
+                ),
+                idx.generation(),
+            );
+        }
+        idx.remove_account("1");
         assert!(idx.get("K1").is_none());
         assert!(idx.get("K2").is_some());
     }

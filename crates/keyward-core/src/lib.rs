@@ -12,6 +12,7 @@ pub mod caller;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod feed;
 pub mod ids;
 pub mod index;
 pub mod model;

@@ -15,6 +15,8 @@ pub struct Account {
     /// argon2id PHC string of the root password.
     pub root_password_hash: String,
     pub created: OffsetDateTime,
+    /// When the root user closed the account; `None` while it is open.
+    pub closed: Option<OffsetDateTime>,
 }
 
 /// A tag on an IAM resource.
@@ -185,10 +187,12 @@ pub struct AccountCounts {
     pub root_access_keys: u64,
 }
 
-/// A virtual MFA device (TOTP, RFC 6238). Its serial number is its ARN.
+/// A TOTP MFA device (RFC 6238): a virtual one, whose serial number is its
+/// ARN, or an imported hardware token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MfaDevice {
     pub serial_number: String,
+    pub kind: MfaKind,
     pub account_id: String,
     pub path: String,
     pub name: String,
@@ -204,4 +208,50 @@ pub struct MfaDevice {
     /// Wrong codes counted since `failures_since` (unix seconds).
     pub failures: i64,
     pub failures_since: Option<i64>,
+}
+
+/// What kind of TOTP device. FIDO security keys are [`SecurityKey`]s: they
+/// serve only the console (as at AWS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaKind {
+    Virtual,
+    Hardware,
+}
+
+impl MfaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Virtual => "virtual",
+            Self::Hardware => "hardware",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "virtual" => Some(Self::Virtual),
+            "hardware" => Some(Self::Hardware),
+            _ => None,
+        }
+    }
+}
+
+/// The account's name and contact email (console account settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountContact {
+    pub name: String,
+    pub contact_email: String,
+}
+
+/// A FIDO2 security key or passkey registered as an MFA factor (WebAuthn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityKey {
+    /// The credential id, base64url.
+    pub credential_id: String,
+    pub account_id: String,
+    pub owner: KeyOwner,
+    pub name: String,
+    /// The WebAuthn verifier's credential record (public key, counter) as
+    /// JSON; opaque to the domain and not secret.
+    pub data: String,
+    pub created: OffsetDateTime,
 }

@@ -149,6 +149,8 @@ pub struct AuthzSources {
     /// Default-version documents of the customer managed policies named by
     /// `policies` and `boundary`: (ARN, document).
     pub documents: Vec<(String, String)>,
+    /// The ids of the user's groups.
+    pub groups: Vec<String>,
 }
 
 /// AWS's PolicySize quota for one managed policy version.

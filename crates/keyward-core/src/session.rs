@@ -13,11 +13,13 @@
 //! working, as at AWS; deleting the parent user ends it (the user id no longer
 //! resolves).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
 
-use crate::caller::{Caller, Principal, SessionContext};
-use crate::crypto::{Kek, Secret};
+use crate::caller::{Caller, Principal, SessionAttributes, SessionContext};
+use crate::crypto::{Keychain, Secret};
 use crate::random::Random;
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -33,9 +35,18 @@ pub const ROOT_MAX_DURATION_SECS: i64 = 3_600;
 const TOKEN_KEY_LABEL: &str = "keyward/session-token/v1";
 /// Every token starts with this, then the sealed claims (`v1:base64…`).
 const TOKEN_PREFIX: &str = "KWS";
-/// Tokens longer than this are refused unopened (room for a 2,048-character
-/// session policy of two-byte characters, sealed and base64-encoded).
-const MAX_TOKEN_LEN: usize = 8192;
+/// Tokens longer than this are refused unopened. AssumeRole seals session
+/// policies and tags packed (deflated), within [`PACKED_LIMIT`] bytes, so
+/// its tokens stay below about 3.5 KB, the size of AWS's own longest ones.
+const MAX_TOKEN_LEN: usize = 8_192;
+
+/// A sealed token's attributes never inflate beyond this.
+const MAX_UNPACKED_LEN: usize = 256 * 1024;
+
+/// The packed (deflate-compressed) size allowed for a session's policy,
+/// managed policy ARNs and session tags together; `PackedPolicySize` is the
+/// share of it used, in percent.
+pub const PACKED_LIMIT: usize = 2_048;
 
 /// What a session token says.
 #[derive(Debug, Clone)]
@@ -60,8 +71,9 @@ pub struct RoleClaims {
     pub role_name: String,
     pub role_path: String,
     pub session_name: String,
-    /// The session policy as sent (may hold newlines: it is the last field).
-    pub session_policy: Option<String>,
+    /// Session policies, tags and source identity (format 3 seals them as
+    /// compact JSON, the last field; format 2 held only the inline policy).
+    pub attributes: SessionAttributes,
 }
 
 /// AssumeRole's duration bounds: 900 up to the role's MaxSessionDuration,
@@ -79,9 +91,10 @@ pub enum SessionError {
     Expired,
 }
 
-/// Seals and opens session tokens.
+/// Seals and opens session tokens under a key derived from each KEK of the
+/// ring, so tokens sealed before a KEK rotation still open after it.
 #[derive(Clone)]
-pub struct TokenSealer(Kek);
+pub struct TokenSealer(std::sync::Arc<Keychain>);
 
 impl std::fmt::Debug for TokenSealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,8 +121,8 @@ pub fn to_millis(t: OffsetDateTime) -> OffsetDateTime {
 }
 
 impl TokenSealer {
-    pub fn new(kek: &Kek) -> Self {
-        Self(kek.derive(TOKEN_KEY_LABEL))
+    pub fn new(keys: std::sync::Arc<Keychain>) -> Self {
+        Self(keys)
     }
 
     /// The session token for `access_key_id`.
@@ -126,23 +139,22 @@ impl TokenSealer {
                 .unwrap_or_default(),
             claims.secret.expose(),
         );
-        // Format 1 (GetSessionToken) is unchanged; format 2 adds the role,
-        // the session policy last (`P` + text, or empty for none).
+        // Format 1 (GetSessionToken) is unchanged; format 3 adds the role
+        // and its session attributes as compact JSON, the last field (format
+        // 2, read still, had only the inline policy there).
         let plain = Secret::new(match &claims.role {
             None => format!("1\n{common}"),
             Some(r) => format!(
-                "2\n{common}\n{}\n{}\n{}\n{}\n{}",
+                "3\n{common}\n{}\n{}\n{}\n{}\n{}",
                 r.role_id,
                 r.role_name,
                 r.role_path,
                 r.session_name,
-                r.session_policy
-                    .as_deref()
-                    .map(|p| format!("P{p}"))
-                    .unwrap_or_default(),
+                pack_attributes(&r.attributes),
             ),
         });
-        let sealed = self.0.seal(plain.expose(), &aad(access_key_id), rng);
+        let ring = self.0.for_sealing().derive(TOKEN_KEY_LABEL);
+        let sealed = ring.seal(plain.expose(), &aad(access_key_id), rng);
         Secret::new(format!("{TOKEN_PREFIX}{sealed}"))
     }
 
@@ -156,6 +168,8 @@ impl TokenSealer {
             .ok_or(SessionError::Invalid)?;
         let plain = self
             .0
+            .for_opening(sealed)
+            .derive(TOKEN_KEY_LABEL)
             .open(sealed, &aad(access_key_id))
             .map_err(|_| SessionError::Invalid)?;
         let fields: Vec<&str> = plain.expose().splitn(12, '\n').collect();
@@ -164,7 +178,7 @@ impl TokenSealer {
                 (account_id, user_id, issued, expires, mfa, secret, None)
             }
             [
-                "2",
+                format @ ("2" | "3"),
                 account_id,
                 user_id,
                 issued,
@@ -175,17 +189,12 @@ impl TokenSealer {
                 role_name,
                 role_path,
                 session_name,
-                policy,
+                last,
             ] => {
-                let session_policy = if policy.is_empty() {
-                    None
+                let attributes = if *format == "3" {
+                    unpack_attributes(last)?
                 } else {
-                    Some(
-                        policy
-                            .strip_prefix('P')
-                            .ok_or(SessionError::Invalid)?
-                            .to_owned(),
-                    )
+                    legacy_attributes(last)?
                 };
                 (
                     account_id,
@@ -199,7 +208,7 @@ impl TokenSealer {
                         role_name: (*role_name).to_owned(),
                         role_path: (*role_path).to_owned(),
                         session_name: (*session_name).to_owned(),
-                        session_policy,
+                        attributes,
                     }),
                 )
             }
@@ -220,6 +229,39 @@ impl TokenSealer {
             role,
         })
     }
+}
+
+/// Format 3's last field: the attributes as compact JSON, deflated and
+/// base64-encoded, so a token's size follows the packed size AssumeRole
+/// limits ([`PACKED_LIMIT`]), not the plaintext's.
+fn pack_attributes(a: &SessionAttributes) -> String {
+    let json = serde_json::to_string(a).unwrap_or_default();
+    B64.encode(miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9))
+}
+
+fn unpack_attributes(field: &str) -> Result<SessionAttributes, SessionError> {
+    let packed = B64.decode(field).map_err(|_| SessionError::Invalid)?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_UNPACKED_LEN)
+        .map_err(|_| SessionError::Invalid)?;
+    serde_json::from_slice(&json).map_err(|_| SessionError::Invalid)
+}
+
+/// Format 2's last field: `P` + the inline session policy, or empty.
+fn legacy_attributes(field: &str) -> Result<SessionAttributes, SessionError> {
+    let policy = if field.is_empty() {
+        None
+    } else {
+        Some(
+            field
+                .strip_prefix('P')
+                .ok_or(SessionError::Invalid)?
+                .to_owned(),
+        )
+    };
+    Ok(SessionAttributes {
+        policy,
+        ..SessionAttributes::default()
+    })
 }
 
 /// A verified session, as the credential index keeps it.
@@ -339,7 +381,12 @@ pub fn check_session_scope(caller: &Caller, service: &str, action: &str) -> Resu
 mod tests {
     use super::*;
     use crate::clock::{Clock as _, ManualClock};
+    use crate::crypto::Kek;
     use crate::random::SeededRandom;
+
+    fn sealer_of(kek: Kek) -> TokenSealer {
+        TokenSealer::new(std::sync::Arc::new(Keychain::new(kek.into(), None)))
+    }
 
     fn claims(now: OffsetDateTime, secs: i64) -> SessionClaims {
         SessionClaims {
@@ -360,7 +407,7 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_bind_their_key() {
         let rng = SeededRandom::new(3);
-        let sealer = TokenSealer::new(&Kek::generate(&rng));
+        let sealer = sealer_of(Kek::generate(&rng));
         let c = claims(start(), 900);
         let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
         assert!(token.expose().starts_with("KWS"));
@@ -381,7 +428,7 @@ mod tests {
                 .expect_err("other key"),
             SessionError::Invalid
         );
-        let other = TokenSealer::new(&Kek::generate(&rng));
+        let other = sealer_of(Kek::generate(&rng));
         assert!(other.open("ASIAAAAAAAAAAAAAAAAA", token.expose()).is_err());
         let mut tampered = token.expose().to_owned();
         let i = tampered.len() - 5;
@@ -392,19 +439,29 @@ mod tests {
     }
 
     #[test]
-    fn role_tokens_round_trip_with_a_multiline_session_policy() {
+    fn role_tokens_round_trip_with_session_attributes() {
         let rng = SeededRandom::new(6);
-        let sealer = TokenSealer::new(&Kek::generate(&rng));
+        let sealer = sealer_of(Kek::generate(&rng));
         let mut c = claims(start(), 900);
         c.user_id = None;
         let policy = "{\n \"Version\": \"2012-10-17\",\n \"Statement\": []\n}";
-        for session_policy in [None, Some(policy.to_owned())] {
+        let full = SessionAttributes {
+            policy: Some(policy.to_owned()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/IAMReadOnlyAccess".into()],
+            tags: vec![crate::model::Tag {
+                key: "team blue".into(),
+                value: "a=b:c/d".into(),
+            }],
+            transitive_tag_keys: vec!["team blue".into()],
+            source_identity: Some("alice@example.com".into()),
+        };
+        for attributes in [SessionAttributes::default(), full] {
             c.role = Some(RoleClaims {
                 role_id: "AROAEXAMPLE".into(),
                 role_name: "ops".into(),
                 role_path: "/team/".into(),
                 session_name: "s1".into(),
-                session_policy,
+                attributes,
             });
             let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
             let opened = sealer
@@ -417,6 +474,58 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_role_tokens_stay_small() {
+        let rng = SeededRandom::new(8);
+        let sealer = sealer_of(Kek::generate(&rng));
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut noise = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize])
+                })
+                .collect()
+        };
+        // About PACKED_LIMIT bytes once deflated: a 2,048-character policy of noise.
+        let mut c = claims(start(), 900);
+        c.role = Some(RoleClaims {
+            role_id: "AROAEXAMPLE".into(),
+            role_name: noise(64),
+            role_path: "/".into(),
+            session_name: noise(64),
+            attributes: SessionAttributes {
+                policy: Some(noise(2048)),
+                source_identity: Some(noise(64)),
+                ..SessionAttributes::default()
+            },
+        });
+        let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
+        assert!(token.expose().len() < 4096, "{}", token.expose().len());
+        assert!(sealer.open("ASIAAAAAAAAAAAAAAAAA", token.expose()).is_ok());
+    }
+
+    #[test]
+    fn format_2_role_tokens_still_open() {
+        let rng = SeededRandom::new(7);
+        let sealer = sealer_of(Kek::generate(&rng));
+        let plain = "2\n123456789012\n\n1700000000000\n1700000900000\n\nsecret\nAROAEXAMPLE\nops\n/\ns1\nP{\n}";
+        let token = format!(
+            "KWS{}",
+            sealer.0.for_sealing().derive(TOKEN_KEY_LABEL).seal(
+                plain,
+                &aad("ASIAAAAAAAAAAAAAAAAA"),
+                &rng
+            )
+        );
+        let opened = sealer.open("ASIAAAAAAAAAAAAAAAAA", &token).expect("opens");
+        let role = opened.role.expect("role");
+        assert_eq!(role.attributes.policy.as_deref(), Some("{\n}"));
+        assert!(role.attributes.tags.is_empty());
+    }
+
+    #[test]
     fn a_token_sealed_under_the_kek_itself_does_not_open() {
         // Access key secrets are sealed with the KEK; tokens with a derived key.
         let rng = SeededRandom::new(4);
@@ -425,14 +534,39 @@ mod tests {
             "KWS{}",
             kek.seal("1\n1\n\n0\n9999999999999\n\nx", "session-token:ASIAX", &rng)
         );
-        assert!(TokenSealer::new(&kek).open("ASIAX", &forged).is_err());
+        assert!(sealer_of(kek).open("ASIAX", &forged).is_err());
+    }
+
+    #[test]
+    fn tokens_sealed_before_a_kek_rotation_still_open() {
+        let rng = SeededRandom::new(5);
+        let kek = Kek::generate(&rng);
+        let before = sealer_of(kek.clone());
+        let claims = SessionClaims {
+            account_id: "123456789012".into(),
+            user_id: None,
+            issued: OffsetDateTime::UNIX_EPOCH,
+            expires: OffsetDateTime::UNIX_EPOCH,
+            mfa_authenticated_at: None,
+            secret: Secret::new("s"),
+            role: None,
+        };
+        let token = before.seal("ASIAOLD", &claims, &rng);
+        let rotated = crate::crypto::KeyRing::from(kek)
+            .with_key(2, Kek::generate(&rng))
+            .expect("ring");
+        let after = TokenSealer::new(std::sync::Arc::new(Keychain::new(rotated, None)));
+        assert!(after.open("ASIAOLD", token.expose()).is_ok());
+        let new_token = after.seal("ASIANEW", &claims, &rng);
+        assert!(new_token.expose().starts_with("KWSv2:2:"));
+        assert!(before.open("ASIANEW", new_token.expose()).is_err());
     }
 
     #[test]
     fn sessions_expire_by_the_injected_clock() {
         let rng = SeededRandom::new(5);
         let clock = ManualClock::new(start());
-        let sealer = TokenSealer::new(&Kek::generate(&rng));
+        let sealer = sealer_of(Kek::generate(&rng));
         let c = claims(clock.now(), 900);
         let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
         let opened = sealer
@@ -516,7 +650,7 @@ mod tests {
             role_name: "ops".into(),
             role_path: "/".into(),
             session_name: "s1".into(),
-            session_policy: None,
+            attributes: Default::default(),
         };
         caller.session = Some(SessionContext {
             issued: start(),

@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 
 use crate::Result;
 use crate::model::{
-    AccessKey, Account, AccountCounts, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner,
-    KeyStatus, LoginProfile, MfaDevice, PasswordPolicy, Tag, User,
+    AccessKey, Account, AccountContact, AccountCounts, AttachedPolicy, AuditEvent, KeyLastUsed,
+    KeyOwner, KeyStatus, LoginProfile, MfaDevice, PasswordPolicy, SecurityKey, Tag, User,
 };
 use crate::policies::{
     AuthzSources, Entity, EntityKind, ManagedPolicy, PolicyUsage, PolicyVersion,
@@ -41,7 +41,19 @@ pub trait AccountStore: Send + Sync {
     async fn create_account(&self, account: &Account, audit: &AuditEvent) -> Result<()>;
     async fn account(&self, account_id: &str) -> Result<Option<Account>>;
     async fn account_by_email(&self, email: &str) -> Result<Option<Account>>;
+    async fn account_by_alias(&self, alias: &str) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
+    /// Replaces the root user's password hash. Returns false when
+    /// `expected_hash` is given and no longer matches (a used reset link).
+    async fn set_root_password(
+        &self,
+        account_id: &str,
+        expected_hash: Option<&str>,
+        new_hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Marks the account closed at `at`. Returns false when it already was.
+    async fn close_account(&self, account_id: &str, at: i64, audit: &AuditEvent) -> Result<bool>;
 }
 
 /// IAM users.
@@ -319,6 +331,10 @@ pub trait PolicyStore: Send + Sync {
 /// The audit log and maintenance.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
+    /// Records an event that goes with no other write (STS sessions issued,
+    /// console sign-ins), in its own transaction, ordered with the account's
+    /// other events.
+    async fn record_audit(&self, event: &AuditEvent) -> Result<()>;
     async fn audit_events(
         &self,
         account_id: &str,
@@ -373,6 +389,14 @@ pub trait AccountSettingsStore: Send + Sync {
     /// Returns false when there was no custom policy.
     async fn delete_password_policy(&self, account_id: &str, audit: &AuditEvent) -> Result<bool>;
     async fn account_counts(&self, account_id: &str) -> Result<AccountCounts>;
+    /// The account's name and contact email; empty until set.
+    async fn account_contact(&self, account_id: &str) -> Result<AccountContact>;
+    async fn set_account_contact(
+        &self,
+        account_id: &str,
+        contact: &AccountContact,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     /// Replaces the account's credential report.
     async fn set_credential_report(
         &self,
@@ -385,10 +409,51 @@ pub trait AccountSettingsStore: Send + Sync {
     -> Result<Option<(OffsetDateTime, String)>>;
 }
 
+/// Re-seals a stored secret: `(sealed, context)` → its replacement, or `None`
+/// to keep it.
+pub type Resealer<'a> = &'a (dyn Fn(&str, &str) -> Result<Option<String>> + Send + Sync);
+
+/// Secrets stored sealed under the KEK, for the KEK's rotation. A new sealed
+/// column must be re-sealed here too.
+#[async_trait]
+pub trait SealedSecretStore: Send + Sync {
+    /// In one write transaction of the account, passes every sealed value
+    /// (access key secrets with their key id as context, MFA seeds with their
+    /// serial number) to `reseal` and stores what it answers; the audit event
+    /// is written when anything changed. Returns how many values changed.
+    async fn reseal_account(
+        &self,
+        account_id: &str,
+        reseal: Resealer<'_>,
+        audit: &AuditEvent,
+    ) -> Result<usize>;
+}
+
+/// WebAuthn security keys (an MFA factor of the console).
+#[async_trait]
+pub trait SecurityKeyStore: Send + Sync {
+    /// Fails with `EntityAlreadyExists` when the credential id is known.
+    async fn create_security_key(&self, key: &SecurityKey, audit: &AuditEvent) -> Result<()>;
+    async fn security_keys(&self, account_id: &str, owner: &KeyOwner) -> Result<Vec<SecurityKey>>;
+    /// Every security key of the account (the credential report).
+    async fn account_security_keys(&self, account_id: &str) -> Result<Vec<SecurityKey>>;
+    /// Stores the record after a sign-in (its signature counter moved).
+    async fn update_security_key_data(&self, credential_id: &str, data: &str) -> Result<()>;
+    /// Returns false when the owner has no such key.
+    async fn delete_security_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        credential_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+}
+
 /// The whole storage port: every capability. Tests may implement only the
 /// capability traits a piece needs.
 pub trait Store:
     AccountStore
+    + SecurityKeyStore
     + AccountSettingsStore
     + UserStore
     + LoginStore
@@ -399,12 +464,14 @@ pub trait Store:
     + RoleStore
     + InstanceProfileStore
     + AuditStore
+    + SealedSecretStore
     + std::fmt::Debug
 {
 }
 
 impl<T> Store for T where
     T: AccountStore
+        + SecurityKeyStore
         + AccountSettingsStore
         + UserStore
         + LoginStore
@@ -415,6 +482,7 @@ impl<T> Store for T where
         + RoleStore
         + InstanceProfileStore
         + AuditStore
+        + SealedSecretStore
         + std::fmt::Debug
 {
 }

@@ -38,7 +38,8 @@ impl ContextValue {
     }
 
     /// The value as text, as it would be substituted into a policy variable.
-    pub(crate) fn as_text(&self) -> Cow<'_, str> {
+    #[must_use]
+    pub fn as_text(&self) -> Cow<'_, str> {
         match self {
             ContextValue::String(s) | ContextValue::Arn(s) => Cow::Borrowed(s),
             ContextValue::Number(n) => Cow::Owned(format_number(*n)),
@@ -384,6 +385,13 @@ impl RequestContext {
             .iter()
             .find(|e| e.key.eq_ignore_ascii_case(key))
             .map(|e| e.values.as_slice())
+    }
+
+    /// Every condition key (lower-cased) with its values, in the order set.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &[ContextValue])> {
+        self.entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.values.as_slice()))
     }
 
     /// Lookup with an already lower-cased key (compiled policies store them so).

@@ -51,6 +51,69 @@ impl keyward_core::store::AccountStore for SqlStore {
             .transpose()
     }
 
+    async fn account_by_alias(&self, alias: &str) -> Result<Option<Account>> {
+        sqlx::query("SELECT * FROM accounts WHERE alias = $1")
+            .bind(alias)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?
+            .map(|r| account_from_row(&r))
+            .transpose()
+    }
+
+    async fn set_root_password(
+        &self,
+        account_id: &str,
+        expected_hash: Option<&str>,
+        new_hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let done = match expected_hash {
+            Some(old) => sqlx::query("UPDATE accounts SET root_password_hash = $1 WHERE account_id = $2 AND root_password_hash = $3")
+                .bind(new_hash)
+                .bind(account_id)
+                .bind(old),
+            None => sqlx::query("UPDATE accounts SET root_password_hash = $1 WHERE account_id = $2")
+                .bind(new_hash)
+                .bind(account_id),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn close_account(&self, account_id: &str, at: i64, audit: &AuditEvent) -> Result<bool> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let done = sqlx::query(
+            "UPDATE accounts SET closed_at = $1 WHERE account_id = $2 AND closed_at IS NULL",
+        )
+        .bind(at)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::Account(account_id.to_owned()),
+        )
+        .await?;
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         let rows = sqlx::query("SELECT * FROM accounts ORDER BY account_id")
             .fetch_all(&self.pool)

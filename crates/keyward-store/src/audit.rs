@@ -6,6 +6,12 @@ use crate::*;
 
 #[async_trait]
 impl keyward_core::store::AuditStore for SqlStore {
+    async fn record_audit(&self, event: &AuditEvent) -> Result<()> {
+        let (mut tx, seq) = self.write_tx(&event.account_id).await?;
+        Self::write_audit(&mut tx, seq, event).await?;
+        Self::commit(tx).await
+    }
+
     async fn audit_events(
         &self,
         account_id: &str,
@@ -50,6 +56,8 @@ impl keyward_core::store::AuditStore for SqlStore {
             "iam_groups",
             "access_keys",
             "mfa_devices",
+            "security_keys",
+            "account_contacts",
             "users",
             "accounts",
         ] {

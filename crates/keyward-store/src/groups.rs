@@ -1,6 +1,7 @@
 //! GroupStore over SQL: groups and their members.
 
 use async_trait::async_trait;
+use keyward_core::feed::Change;
 use keyward_core::model::{AuditEvent, Group, User};
 use keyward_core::store::{GroupUpdate, Page};
 use keyward_core::{Error, Result};
@@ -158,6 +159,13 @@ impl keyward_core::store::GroupStore for SqlStore {
             Err(e) if is_unique_violation(&e) => return Err(group_exists(&group.name)),
             Err(e) => return Err(storage(e)),
         }
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::Group(group.group_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(group)
@@ -195,6 +203,13 @@ impl keyward_core::store::GroupStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::Group(group.group_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(group)
@@ -241,6 +256,8 @@ impl keyward_core::store::GroupStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify(&mut tx, account_id, seq, &Change::User(user_id.clone()))
+            .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -265,6 +282,8 @@ impl keyward_core::store::GroupStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(Error::no_such_user(user_name));
         }
+        self.notify(&mut tx, account_id, seq, &Change::User(user_id.clone()))
+            .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }

@@ -85,6 +85,13 @@ impl keyward_core::store::AccessKeyStore for SqlStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::AccessKey(access_key_id.to_owned()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -108,6 +115,13 @@ impl keyward_core::store::AccessKeyStore for SqlStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::AccessKey(access_key_id.to_owned()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)

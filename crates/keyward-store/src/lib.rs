@@ -11,19 +11,24 @@
 
 mod accounts;
 mod audit;
+mod feed;
 mod groups;
 mod keys;
 mod logins;
 mod mfa;
 mod named;
+mod ops;
 mod policies;
 mod roles;
 mod rows;
+mod security_keys;
 #[cfg(test)]
 mod session_tests;
 mod settings;
 mod users;
 
+pub use feed::PgChangeFeed;
+use keyward_core::feed::Change;
 use keyward_core::model::{
     AccessKey, Account, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner, KeyStatus, Tag, User,
 };
@@ -47,12 +52,47 @@ pub enum Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the change feed's own connection.
+    pg_url: Option<feed::PgUrl>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-pub(crate) fn storage(e: impl std::fmt::Display) -> Error {
-    Error::Storage(e.to_string())
+/// A row's id column and the change that id names, for [`SqlStore::replace_tags`].
+pub(crate) type NotifyBy<'a> = (&'a str, fn(String) -> Change);
+
+/// How long a request waits for a database connection before it fails with
+/// `Error::Unavailable` (e.g. while PostgreSQL restarts).
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Maps a store failure to the domain error: losing the database (no
+/// connection, the server shutting down) is `Unavailable`, so clients get a
+/// retryable 503; anything else is a `Storage` fault. Takes any error so
+/// `.map_err(storage)` serves sqlx, JSON and migration errors alike.
+pub(crate) fn storage<E: std::fmt::Display + 'static>(e: E) -> Error {
+    let any: &dyn std::any::Any = &e;
+    match any.downcast_ref::<sqlx::Error>() {
+        Some(sqlx_error) if is_unavailable(sqlx_error) => Error::Unavailable(e.to_string()),
+        _ => Error::Storage(e.to_string()),
+    }
+}
+
+/// True for errors that say the database cannot be reached now.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: SQLSTATE class 08 (connection exception), 57P01-57P03
+        // (admin or crash shutdown, cannot connect now), 53300 (too many
+        // connections). SQLite: 5 (SQLITE_BUSY: still locked after the busy timeout).
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300" | "5")
+        }),
+        _ => false,
+    }
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -79,6 +119,7 @@ impl SqlStore {
         let max = if backend == Backend::Sqlite { 4 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -92,7 +133,10 @@ impl SqlStore {
                         sqlx::query("PRAGMA busy_timeout = 10000")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL")
+                        // FULL: a commit is on disk before it is acknowledged,
+                        // even across power loss (NORMAL in WAL mode may lose
+                        // the last commits then). Writes are rare next to reads.
+                        sqlx::query("PRAGMA synchronous = FULL")
                             .execute(&mut *conn)
                             .await?;
                     }
@@ -103,7 +147,44 @@ impl SqlStore {
             .await
             .map_err(storage)?;
         MIGRATOR.run(&pool).await.map_err(storage)?;
-        Ok(Self { pool, backend })
+        let pg_url = (backend == Backend::Postgres).then(|| feed::PgUrl(url.to_owned()));
+        Ok(Self {
+            pool,
+            backend,
+            pg_url,
+        })
+    }
+
+    /// The feed of changes made by other processes sharing this database:
+    /// `Some` on PostgreSQL (LISTEN/NOTIFY); `None` on SQLite, which one
+    /// process owns.
+    pub fn change_feed(&self) -> Option<PgChangeFeed> {
+        self.pg_url
+            .as_ref()
+            .map(|url| PgChangeFeed::new(url.clone(), self.pool.clone()))
+    }
+
+    /// Tells other processes, when the transaction commits, what it changed
+    /// (PostgreSQL's NOTIFY is delivered on commit and dropped on rollback).
+    async fn notify(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        account_id: &str,
+        seq: i64,
+        change: &Change,
+    ) -> Result<()> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        sqlx::query(feed::NOTIFY_SQL)
+            .bind(account_id)
+            .bind(seq)
+            .bind(change.kind())
+            .bind(change.id())
+            .execute(&mut **tx)
+            .await
+            .map_err(storage)?;
+        Ok(())
     }
 
     /// The SQLite URL for the database file in a data directory.
@@ -158,6 +239,9 @@ impl SqlStore {
     /// Replaces the tags of the account's row of `table` whose `key_column`
     /// is `key`, with its audit event, in one write transaction. False when
     /// no row matched. Tags are stored as JSON on every taggable entity.
+    /// With `notify` (the row's id column and the change it names), other
+    /// processes hear of it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn replace_tags(
         &self,
         table: &str,
@@ -166,20 +250,27 @@ impl SqlStore {
         key: &str,
         tags: &[Tag],
         audit: &AuditEvent,
+        notify: Option<NotifyBy<'_>>,
     ) -> Result<bool> {
         let (mut tx, seq) = self.write_tx(account_id).await?;
         let json = serde_json::to_string(tags).map_err(storage)?;
-        let sql =
-            format!("UPDATE {table} SET tags = $1 WHERE account_id = $2 AND {key_column} = $3");
-        let done = sqlx::query(AssertSqlSafe(sql))
+        let returning = notify.map_or("1", |(id_column, _)| id_column);
+        let sql = format!(
+            "UPDATE {table} SET tags = $1 WHERE account_id = $2 AND {key_column} = $3 RETURNING {returning}"
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
             .bind(json)
             .bind(account_id)
             .bind(key)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(storage)?;
-        if done.rows_affected() == 0 {
+            .map_err(storage)?
+        else {
             return Ok(false);
+        };
+        if let Some((_, change)) = notify {
+            let id: String = row.try_get(0).map_err(storage)?;
+            self.notify(&mut tx, account_id, seq, &change(id)).await?;
         }
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
@@ -226,5 +317,33 @@ fn account_from_row(r: &AnyRow) -> Result<Account> {
         alias: r.try_get("alias").map_err(storage)?,
         root_password_hash: r.try_get("root_password_hash").map_err(storage)?,
         created: from_unix(r.try_get("created").map_err(storage)?)?,
+        closed: r
+            .try_get::<Option<i64>, _>("closed_at")
+            .map_err(storage)?
+            .map(from_unix)
+            .transpose()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn losing_the_database_is_unavailable_other_faults_are_storage() {
+        assert!(matches!(
+            storage(sqlx::Error::PoolTimedOut),
+            Error::Unavailable(_)
+        ));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            storage(sqlx::Error::Io(refused)),
+            Error::Unavailable(_)
+        ));
+        assert!(matches!(
+            storage(sqlx::Error::RowNotFound),
+            Error::Storage(_)
+        ));
+        assert!(matches!(storage("bad row"), Error::Storage(_)));
+    }
 }

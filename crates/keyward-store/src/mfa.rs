@@ -1,7 +1,7 @@
 //! MfaStore over SQL.
 
 use async_trait::async_trait;
-use keyward_core::model::{AuditEvent, KeyOwner, MfaDevice, Tag};
+use keyward_core::model::{AuditEvent, KeyOwner, MfaDevice, MfaKind, Tag};
 use keyward_core::store::MfaStore;
 use keyward_core::{Error, Result};
 use sqlx::Row;
@@ -10,14 +10,17 @@ use sqlx::any::AnyRow;
 use crate::rows::{from_unix, owner_column};
 use crate::{SqlStore, is_unique_violation, storage};
 
-const MFA_COLUMNS: &str = "serial_number, account_id, path, name, sealed_seed, created, enable_date, owner_user_id, tags, last_step, failures, failures_since";
+const MFA_COLUMNS: &str = "serial_number, kind, account_id, path, name, sealed_seed, created, enable_date, owner_user_id, tags, last_step, failures, failures_since";
 
 fn mfa_from_row(r: &AnyRow) -> Result<MfaDevice> {
     let tags: String = r.try_get("tags").map_err(storage)?;
     let enabled: Option<i64> = r.try_get("enable_date").map_err(storage)?;
     let owner: Option<String> = r.try_get("owner_user_id").map_err(storage)?;
+    let kind: String = r.try_get("kind").map_err(storage)?;
     Ok(MfaDevice {
         serial_number: r.try_get("serial_number").map_err(storage)?,
+        kind: MfaKind::parse(&kind)
+            .ok_or_else(|| storage(format!("unknown MFA device kind {kind}")))?,
         account_id: r.try_get("account_id").map_err(storage)?,
         path: r.try_get("path").map_err(storage)?,
         name: r.try_get("name").map_err(storage)?,
@@ -43,7 +46,7 @@ impl MfaStore for SqlStore {
     async fn create_mfa_device(&self, d: &MfaDevice, audit: &AuditEvent) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&d.account_id).await?;
         let tags = serde_json::to_string(&d.tags).map_err(storage)?;
-        let res = sqlx::query("INSERT INTO mfa_devices (serial_number, account_id, path, name, name_lower, sealed_seed, created, enable_date, owner_user_id, tags, last_step, failures, failures_since) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, 0, NULL)")
+        let res = sqlx::query("INSERT INTO mfa_devices (serial_number, account_id, path, name, name_lower, sealed_seed, created, enable_date, owner_user_id, tags, last_step, failures, failures_since, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, 0, NULL, $9)")
             .bind(&d.serial_number)
             .bind(&d.account_id)
             .bind(&d.path)
@@ -52,6 +55,7 @@ impl MfaStore for SqlStore {
             .bind(&d.sealed_seed)
             .bind(d.created.unix_timestamp())
             .bind(tags)
+            .bind(d.kind.as_str())
             .execute(&mut *tx)
             .await;
         match res {
@@ -244,6 +248,7 @@ impl MfaStore for SqlStore {
             serial_number,
             tags,
             audit,
+            None,
         )
         .await
     }
@@ -325,6 +330,7 @@ mod tests {
                 alias: None,
                 root_password_hash: "x".into(),
                 created: at,
+                closed: None,
             };
             let audit = AuditEvent {
                 at,

@@ -75,6 +75,22 @@ fn version_number(v: &str) -> u64 {
 }
 
 impl SqlStore {
+    /// Tells other processes that a user's, group's or role's policies
+    /// changed (each is cached by the processes that use it).
+    async fn notify_entity(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        entity: &Entity,
+        seq: i64,
+    ) -> Result<()> {
+        let change = match entity.kind {
+            EntityKind::User => Change::User(entity.id.clone()),
+            EntityKind::Group => Change::Group(entity.id.clone()),
+            EntityKind::Role => Change::Role(entity.id.clone()),
+        };
+        self.notify(tx, &entity.account_id, seq, &change).await
+    }
+
     /// Adds an entity's own attached managed policies (by ARN, in attachment
     /// order) and its inline policies (named `{kind}/{name}/{policy}`) to
     /// `sources`; users and roles are assembled alike.
@@ -364,6 +380,8 @@ impl keyward_core::store::PolicyStore for SqlStore {
                 .await
                 .map_err(storage)?;
         }
+        self.notify(&mut tx, account_id, seq, &Change::Policy(arn.to_owned()))
+            .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -377,7 +395,15 @@ impl keyward_core::store::PolicyStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<()> {
         if !self
-            .replace_tags("managed_policies", "arn", account_id, arn, tags, audit)
+            .replace_tags(
+                "managed_policies",
+                "arn",
+                account_id,
+                arn,
+                tags,
+                audit,
+                None,
+            )
             .await?
         {
             return Err(policy_not_found(arn));
@@ -464,6 +490,10 @@ impl keyward_core::store::PolicyStore for SqlStore {
                 .bind(&policy_id)
         };
         q.execute(&mut *tx).await.map_err(storage)?;
+        if set_as_default {
+            self.notify(&mut tx, account_id, seq, &Change::Policy(arn.to_owned()))
+                .await?;
+        }
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(PolicyVersion {
@@ -502,6 +532,8 @@ impl keyward_core::store::PolicyStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify(&mut tx, account_id, seq, &Change::Policy(arn.to_owned()))
+            .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }
@@ -580,6 +612,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify_entity(&mut tx, entity, seq).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -604,6 +637,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        self.notify_entity(&mut tx, entity, seq).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -720,6 +754,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify_entity(&mut tx, entity, seq).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }
@@ -764,6 +799,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        self.notify_entity(&mut tx, entity, seq).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -791,6 +827,7 @@ impl keyward_core::store::PolicyStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(entity.kind.not_found(&entity.name));
         }
+        self.notify_entity(&mut tx, entity, seq).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }
@@ -811,6 +848,15 @@ impl keyward_core::store::PolicyStore for SqlStore {
         sources.tags = serde_json::from_str(&tags).map_err(storage)?;
         sources.boundary = user.try_get(2).map_err(storage)?;
 
+        sources.groups = self
+            .strings(
+                "SELECT group_id FROM group_members WHERE user_id = $1",
+                &[user_id],
+            )
+            .await?
+            .into_iter()
+            .filter_map(|mut r| r.pop())
+            .collect();
         // The user's own managed and inline policies.
         self.push_own_policies(&mut sources, "user", user_id, &user_name)
             .await?;

@@ -1,6 +1,7 @@
 //! RoleStore and InstanceProfileStore over SQL.
 
 use async_trait::async_trait;
+use keyward_core::feed::Change;
 use keyward_core::model::{AuditEvent, InstanceProfile, Role, RoleLastUsed, Tag};
 use keyward_core::store::{Page, RoleUpdate};
 use keyward_core::{Error, Result};
@@ -215,6 +216,15 @@ impl keyward_core::store::RoleStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        // Other processes forget the compiled trust policy and the sessions'
+        // cached state of this role.
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::Role(role.role_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(role)
@@ -247,6 +257,13 @@ impl keyward_core::store::RoleStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::Role(role.role_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(role)
@@ -261,7 +278,15 @@ impl keyward_core::store::RoleStore for SqlStore {
     ) -> Result<()> {
         let lower = name.to_lowercase();
         if !self
-            .replace_tags("roles", "name_lower", account_id, &lower, tags, audit)
+            .replace_tags(
+                "roles",
+                "name_lower",
+                account_id,
+                &lower,
+                tags,
+                audit,
+                Some(("role_id", Change::Role)),
+            )
             .await?
         {
             return Err(Error::no_such_role(name));
@@ -460,6 +485,7 @@ impl keyward_core::store::InstanceProfileStore for SqlStore {
                 &lower,
                 tags,
                 audit,
+                None,
             )
             .await?
         {
@@ -508,6 +534,7 @@ mod tests {
             alias: None,
             root_password_hash: "x".into(),
             created: OffsetDateTime::UNIX_EPOCH,
+            closed: None,
         };
         store
             .create_account(&account, &audit())

@@ -187,3 +187,108 @@ fn clock_now(clock: &ManualClock) -> OffsetDateTime {
     use keyward_core::clock::Clock as _;
     clock.now()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_issued_are_audited_without_their_secrets() {
+    use keyward_core::service::AssumeRoleInput;
+    use keyward_core::store::AuditStore as _;
+
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path =
+        std::env::temp_dir().join(format!("keyward-audit-{}-{nanos}.db", std::process::id()));
+    let store = Arc::new(
+        SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("store"),
+    );
+    let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let kw = Keyward::new(
+        store.clone(),
+        Arc::new(ManualClock::new(start)),
+        Arc::new(OsRandom),
+        Kek::from_bytes([7; 32]),
+    );
+    let acct = kw
+        .create_account(
+            "audit@example.com",
+            &Secret::new("Correct-Horse-1"),
+            None,
+            None,
+        )
+        .await
+        .expect("account")
+        .account_id;
+    let root = kw.root_caller(&acct);
+    let user = kw
+        .create_user(&root, "ana", None, None, Vec::new())
+        .await
+        .expect("user");
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{acct}:user/ana"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    kw.create_role(
+        &root,
+        keyward_core::service::NewRole {
+            name: "ops",
+            path: None,
+            trust_policy: &trust,
+            description: None,
+            max_session_duration: None,
+            permissions_boundary: None,
+            tags: Vec::new(),
+        },
+    )
+    .await
+    .expect("role");
+    let ana = Caller {
+        principal: Principal::User {
+            user_id: user.user_id.clone(),
+            name: "ana".into(),
+            path: "/".into(),
+        },
+        access_key_id: "AKIATEST".into(),
+        ..root.clone()
+    };
+    let session = kw
+        .get_session_token(&ana, Some(900), None, None)
+        .await
+        .expect("session");
+    let assumed = kw
+        .assume_role(
+            &ana,
+            AssumeRoleInput {
+                role_arn: &format!("arn:aws:iam::{acct}:role/ops"),
+                role_session_name: "s1",
+                ..AssumeRoleInput::default()
+            },
+        )
+        .await
+        .expect("assume");
+    let events = store.audit_events(&acct, start).await.expect("events");
+    let gst = events
+        .iter()
+        .find(|e| e.action == "sts:GetSessionToken")
+        .expect("GetSessionToken audited");
+    assert_eq!(gst.actor, format!("arn:aws:iam::{acct}:user/ana"));
+    assert!(gst.detail.contains(&session.access_key_id));
+    let ar = events
+        .iter()
+        .find(|e| e.action == "sts:AssumeRole")
+        .expect("AssumeRole audited");
+    assert_eq!(ar.resource, format!("arn:aws:iam::{acct}:role/ops"));
+    assert!(ar.detail.contains(&assumed.credentials.access_key_id));
+    for e in [gst, ar] {
+        for secret in [
+            session.secret.expose(),
+            session.token.expose(),
+            assumed.credentials.secret.expose(),
+            assumed.credentials.token.expose(),
+        ] {
+            assert!(!e.detail.contains(secret), "a secret in the audit trail");
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}

@@ -1,7 +1,7 @@
 //! AccountSettingsStore over SQL.
 
 use async_trait::async_trait;
-use keyward_core::model::{AccountCounts, AuditEvent, PasswordPolicy};
+use keyward_core::model::{AccountContact, AccountCounts, AuditEvent, PasswordPolicy};
 use keyward_core::store::AccountSettingsStore;
 use keyward_core::{Error, Result};
 use sqlx::Row;
@@ -12,6 +12,47 @@ use crate::{SqlStore, is_unique_violation, storage};
 
 #[async_trait]
 impl AccountSettingsStore for SqlStore {
+    async fn account_contact(&self, account_id: &str) -> Result<AccountContact> {
+        let row =
+            sqlx::query("SELECT name, contact_email FROM account_contacts WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(storage)?;
+        Ok(match row {
+            Some(r) => AccountContact {
+                name: r.try_get("name").map_err(storage)?,
+                contact_email: r.try_get("contact_email").map_err(storage)?,
+            },
+            None => AccountContact::default(),
+        })
+    }
+
+    async fn set_account_contact(
+        &self,
+        account_id: &str,
+        contact: &AccountContact,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        sqlx::query("DELETE FROM account_contacts WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        sqlx::query(
+            "INSERT INTO account_contacts (account_id, name, contact_email) VALUES ($1, $2, $3)",
+        )
+        .bind(account_id)
+        .bind(&contact.name)
+        .bind(&contact.contact_email)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await
+    }
+
     async fn set_account_alias(
         &self,
         account_id: &str,
@@ -99,9 +140,12 @@ impl AccountSettingsStore for SqlStore {
                (SELECT COUNT(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id WHERE p.account_id = $1), \
                (SELECT COUNT(*) FROM instance_profiles WHERE account_id = $1), \
                (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND owner_user_id = ''), \
-               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1), \
-               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND owner_user_id IS NOT NULL), \
-               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND owner_user_id = '')",
+               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1) \
+                 + (SELECT COUNT(*) FROM security_keys WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND owner_user_id IS NOT NULL) \
+                 + (SELECT COUNT(*) FROM security_keys WHERE account_id = $1), \
+               (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND owner_user_id = '') \
+                 + (SELECT COUNT(*) FROM security_keys WHERE account_id = $1 AND owner_user_id = '')",
         )
         .bind(account_id)
         .fetch_one(&self.pool)

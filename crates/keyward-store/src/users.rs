@@ -96,6 +96,13 @@ impl keyward_core::store::UserStore for SqlStore {
             }
             Err(e) => return Err(storage(e)),
         }
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::User(user.user_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(user)
@@ -113,7 +120,8 @@ impl keyward_core::store::UserStore for SqlStore {
                + (SELECT COUNT(*) FROM inline_policies WHERE entity_kind = 'user' AND entity_id = $1) \
                + (SELECT COUNT(*) FROM login_profiles WHERE user_id = $1) \
                + (SELECT COUNT(*) FROM group_members WHERE user_id = $1) \
-               + (SELECT COUNT(*) FROM mfa_devices WHERE owner_user_id = $1)",
+               + (SELECT COUNT(*) FROM mfa_devices WHERE owner_user_id = $1) \
+               + (SELECT COUNT(*) FROM security_keys WHERE owner_user_id = $1)",
         )
         .bind(&user.user_id)
         .fetch_one(&mut *tx)
@@ -131,6 +139,13 @@ impl keyward_core::store::UserStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::User(user.user_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(user)
@@ -145,7 +160,15 @@ impl keyward_core::store::UserStore for SqlStore {
     ) -> Result<()> {
         let lower = name.to_lowercase();
         if !self
-            .replace_tags("users", "name_lower", account_id, &lower, tags, audit)
+            .replace_tags(
+                "users",
+                "name_lower",
+                account_id,
+                &lower,
+                tags,
+                audit,
+                Some(("user_id", Change::User)),
+            )
             .await?
         {
             return Err(Error::no_such_user(name));

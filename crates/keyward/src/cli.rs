@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use keyward_core::crypto::Secret;
 use keyward_core::service::Keyward;
+use serde::Serialize;
 
+use crate::config::{Config, EnforcementArg, LogFormat, ModeArg};
 use crate::wiring;
 
 #[derive(Debug, Parser)]
@@ -24,6 +26,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
+    ///
+    /// Every setting may also come from a TOML file (--config; keys are the flag
+    /// names with `_`, e.g. `max_clock_skew`) or the environment (`KEYWARD_` and
+    /// the key in upper case, e.g. KEYWARD_MAX_CLOCK_SKEW, KEYWARD_TRUSTED_PROXIES
+    /// comma-separated). Flags beat the environment, which beats the file.
     Serve(ServeArgs),
     /// Manage accounts.
     #[command(subcommand)]
@@ -31,72 +38,152 @@ enum Command {
     /// The root user's credentials.
     #[command(subcommand)]
     Root(RootCommand),
+    /// Operator MFA tasks (import hardware TOTP tokens).
+    #[command(subcommand)]
+    Mfa(crate::mfa_cli::MfaCommand),
     /// List the actions keyward serves, with the IAM action and resource kind
     /// that authorize each (JSON).
     Actions,
+    /// The effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Copy the SQLite database to a file, consistently, while the server runs.
+    Backup {
+        /// The backup file to create (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Replace the SQLite database with a backup; refused while a server runs on the data directory.
+    Restore {
+        /// The backup file made by `keyward backup`.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The key-encryption key that seals stored secrets.
+    #[command(subcommand)]
+    Kek(KekCommand),
+    /// Load-test an IAM/STS endpoint (keyward or another) with signed requests.
+    Bench(crate::bench::BenchArgs),
 }
 
-/// Where the data lives.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Subcommand)]
+enum KekCommand {
+    /// Add a new key-encryption key and re-seal every stored secret under it, while servers keep serving.
+    Rotate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Drop every key but the newest from the key file, after re-sealing; servers must be stopped.
+    Retire {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the configuration `serve` would use (file, environment, flags merged; secrets redacted) as TOML.
+    Print(ServeArgs),
+}
+
+/// Where the data lives. Each flag overrides the configuration file and the
+/// environment (see [`crate::config`]).
+#[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct StoreArgs {
-    /// Directory for the embedded SQLite database and the key-encryption key.
-    #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "keyward-data")]
-    pub data_dir: PathBuf,
+    /// A TOML configuration file; flags and KEYWARD_* variables override it.
+    #[arg(long, env = "KEYWARD_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded SQLite database and the key-encryption key [default: keyward-data].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
     /// A PostgreSQL URL (postgres://…) to use instead of the embedded SQLite.
-    #[arg(long, env = "KEYWARD_DATABASE_URL")]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
     /// The key-encryption key file (default: <data-dir>/kek.key). Replicas sharing a database must share it.
-    #[arg(long, env = "KEYWARD_KEK_FILE")]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kek_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
-    Strict,
-    Dev,
+impl StoreArgs {
+    /// The effective configuration for a command that only needs the store.
+    pub fn config(&self) -> Result<Config, String> {
+        Config::load(self.config.as_deref(), self)
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EnforcementArg {
-    Enforce,
-    Audit,
-    Off,
-}
-
-#[derive(Debug, Args)]
+/// `keyward serve`'s flags. Every flag also has a configuration-file key of
+/// the same name (with `_`) and a `KEYWARD_*` environment variable.
+#[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:4566")]
-    pub listen: SocketAddr,
+    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:4566].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
     #[command(flatten)]
+    #[serde(flatten)]
     pub store: StoreArgs,
-    /// strict: every request signed by a known key; dev: unknown keys act as the default account's root.
-    #[arg(long, env = "KEYWARD_MODE", value_enum, default_value = "strict")]
-    pub mode: ModeArg,
-    /// Dev mode: what happens to a policy denial. Strict mode always enforces.
-    #[arg(
-        long,
-        env = "KEYWARD_ENFORCEMENT",
-        value_enum,
-        default_value = "enforce"
-    )]
-    pub enforcement: EnforcementArg,
-    /// Dev mode: the default account's id.
-    #[arg(long, env = "KEYWARD_DEV_ACCOUNT_ID", default_value = "123456789012")]
-    pub dev_account_id: String,
+    /// strict: every request signed by a known key; dev: unknown keys act as the default account's root [default: strict].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ModeArg>,
+    /// Dev mode: what happens to a policy denial. Strict mode always enforces [default: enforce].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<EnforcementArg>,
+    /// Dev mode: the default account's id [default: 123456789012].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dev_account_id: Option<String>,
+    /// Policy denials also carry "Encoded authorization failure message: …",
+    /// readable with `aws sts decode-authorization-message` by the same account.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub encode_authorization_messages: bool,
     /// Dev mode: accept only this fixed root key (ID:SECRET) besides stored keys.
-    #[arg(long, env = "KEYWARD_ROOT_ACCESS_KEY")]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub root_access_key: Option<String>,
     /// A proxy (address or CIDR) whose X-Forwarded-For and X-Forwarded-Proto are trusted; repeatable.
-    #[arg(
-        long = "trusted-proxy",
-        env = "KEYWARD_TRUSTED_PROXIES",
-        value_delimiter = ','
-    )]
+    #[arg(long = "trusted-proxy", value_delimiter = ',')]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<String>,
-    /// Largest accepted difference between the request's time and ours; 0 turns the check off.
-    #[arg(long, env = "KEYWARD_MAX_CLOCK_SKEW", default_value_t = 900)]
-    pub max_clock_skew: u64,
+    /// Largest accepted difference between the request's time and ours, in seconds; 0 turns the check off [default: 900].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_clock_skew: Option<u64>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// Log lines on standard error as text or JSON [default: text].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT [default: 30].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_timeout: Option<u64>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub console: crate::console::ConsoleArgs,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> Result<Config, String> {
+        Config::load(self.store.config.as_deref(), self)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,10 +240,39 @@ enum RootCommand {
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => wiring::serve(args).await,
+        Command::Config(ConfigCommand::Print(args)) => {
+            print!("{}", args.config()?.to_toml());
+            Ok(())
+        }
+        Command::Backup { to, store } => {
+            wiring::init_logging(LogFormat::Text);
+            crate::maintenance::backup(&store.config()?, &to).await?;
+            eprintln!(
+                "Wrote {}. The key-encryption key is not in it: keep a copy of kek.key apart.",
+                to.display()
+            );
+            Ok(())
+        }
+        Command::Kek(KekCommand::Rotate { store }) => {
+            wiring::init_logging(LogFormat::Text);
+            crate::maintenance::kek_rotate(&store.config()?).await
+        }
+        Command::Kek(KekCommand::Retire { store }) => {
+            wiring::init_logging(LogFormat::Text);
+            crate::maintenance::kek_retire(&store.config()?).await
+        }
+        Command::Restore { from, store } => {
+            wiring::init_logging(LogFormat::Text);
+            crate::maintenance::restore(&store.config()?, &from).await?;
+            eprintln!("Restored the database from {}.", from.display());
+            Ok(())
+        }
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Actions => {
             println!("{}", action_table());
             Ok(())
         }
+        Command::Mfa(command) => crate::mfa_cli::run(command).await,
         Command::Account(AccountCommand::Create {
             email,
             password_stdin,
@@ -166,7 +282,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             store,
             output,
         }) => {
-            wiring::init_logging(false);
+            wiring::init_logging(LogFormat::Text);
             let password = read_password(password_stdin, "Root password: ")?;
             let keyward = wiring::open(&store).await?;
             account_create(
@@ -187,7 +303,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             store,
             output,
         }) => {
-            wiring::init_logging(false);
+            wiring::init_logging(LogFormat::Text);
             let password = read_password(password_stdin, "Root password: ")?;
             let keyward = wiring::open(&store).await?;
             root_create_access_key(&keyward, &email, &password, csv, output).await

@@ -1,7 +1,13 @@
 //! The `keyward` command: `serve`, and the local administrative commands.
 
+mod bench;
 mod cli;
+mod config;
+mod console;
 mod kek;
+mod maintenance;
+mod mfa_cli;
+mod tls;
 mod wiring;
 
 use clap::Parser;

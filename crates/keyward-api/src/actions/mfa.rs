@@ -77,14 +77,17 @@ pub async fn delete_virtual_mfa_device(s: Arc<AppState>, c: Caller, p: Params) -
 }
 
 pub async fn list_mfa_devices(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
-    let devices = s.keyward.list_mfa_devices(&c, p.get("UserName")).await?;
+    let devices = s
+        .keyward
+        .list_mfa_devices_and_keys(&c, p.get("UserName"))
+        .await?;
     let (items, next) = super::paginate(&devices, p.get("Marker"), p.int("MaxItems")?)?;
     let mut x = Xml::new();
     x.list("MFADevices", items, |m, d| {
         // Root's devices carry no user name.
         m.opt_text("UserName", d.user.as_ref().map(|u| u.name.as_str()))
-            .text("SerialNumber", &d.device.serial_number);
-        if let Some(at) = d.device.enable_date {
+            .text("SerialNumber", &d.serial_number);
+        if let Some(at) = d.enable_date {
             m.date("EnableDate", at);
         }
     });

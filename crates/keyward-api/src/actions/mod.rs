@@ -1035,6 +1035,14 @@ pub static ACTIONS: &[ActionDef] = &[
     // Authorized in core: the caller's `sts:AssumeRole` identity permission
     // on the role and the role's trust policy both must allow.
     row!("AssumeRole", Sts, None, Any, false, sts::assume_role),
+    row!(
+        "DecodeAuthorizationMessage",
+        Sts,
+        Some("sts:DecodeAuthorizationMessage"),
+        Any,
+        false,
+        sts::decode_authorization_message
+    ),
 ];
 
 /// STS actions that AWS serves without a signature.
@@ -1047,7 +1055,6 @@ pub fn service_of_unknown(action: &str) -> Option<Service> {
         "AssumeRoleWithSAML",
         "AssumeRoleWithWebIdentity",
         "AssumeRoot",
-        "DecodeAuthorizationMessage",
         "GetDelegatedAccessToken",
         "GetFederationToken",
         "GetWebIdentityToken",

@@ -221,6 +221,7 @@ const REFERENCE: &[(&str, &[&str], &[&str])] = &[
     ("iam:GetAccountSummary", &[], &[]),
     ("iam:GenerateCredentialReport", &[], &[]),
     ("sts:GetAccessKeyInfo", &[], &[]),
+    ("sts:DecodeAuthorizationMessage", &[], &[]),
     ("iam:GetCredentialReport", &[], &[]),
     ("iam:AttachGroupPolicy", &["group"], &["iam:PolicyARN"]),
     ("iam:DetachGroupPolicy", &["group"], &["iam:PolicyARN"]),
@@ -754,6 +755,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            user: None,
         };
         (target, Params::from_form(form.as_bytes()))
     }

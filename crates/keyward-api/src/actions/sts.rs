@@ -53,6 +53,10 @@ pub async fn get_access_key_info(s: Arc<AppState>, _c: Caller, p: Params) -> Rep
 /// AssumeRole: the authorization (the caller's identity policies and the
 /// role's trust policy) is decided in core, which also refuses root.
 pub async fn assume_role(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
+    // `PolicyArns.member.N.arn` (lowercase `arn`, as the model names it).
+    let policy_arns = p.structs("PolicyArns", "arn");
+    let tags = p.tags("Tags");
+    let transitive_tag_keys = p.list("TransitiveTagKeys");
     let assumed = s
         .keyward
         .assume_role(
@@ -63,6 +67,10 @@ pub async fn assume_role(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
                 duration_seconds: p.int("DurationSeconds")?,
                 external_id: p.get("ExternalId"),
                 policy: p.get("Policy"),
+                policy_arns: &policy_arns,
+                tags: &tags,
+                transitive_tag_keys: &transitive_tag_keys,
+                source_identity: p.get("SourceIdentity"),
                 serial_number: p.get("SerialNumber"),
                 token_code: p.get("TokenCode"),
             },
@@ -83,5 +91,19 @@ pub async fn assume_role(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     if let Some(size) = assumed.packed_policy_size {
         x.text("PackedPolicySize", &size.to_string());
     }
+    if let Some(source) = &assumed.source_identity {
+        x.text("SourceIdentity", source);
+    }
+    Ok(Some(x))
+}
+
+/// DecodeAuthorizationMessage: the details of a denial keyward encoded for
+/// this account (see `--encode-authorization-messages`).
+pub async fn decode_authorization_message(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
+    let decoded = s
+        .keyward
+        .decode_authorization_message(&c, p.required("EncodedMessage")?)?;
+    let mut x = Xml::new();
+    x.text("DecodedMessage", &decoded);
     Ok(Some(x))
 }

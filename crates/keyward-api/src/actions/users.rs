@@ -50,11 +50,15 @@ pub async fn create_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     Ok(Some(x))
 }
 
-pub async fn get_user(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
+pub async fn get_user(s: Arc<AppState>, c: Caller, mut p: Params) -> Reply {
     let mut x = Xml::new();
+    let named = p.take_named_user();
     match (p.get("UserName"), &c.principal) {
         (Some(name), _) => {
-            let user = s.keyward.user(&c.account_id, name).await?;
+            let user = match named {
+                Some(user) => user,
+                None => s.keyward.user(&c.account_id, name).await?,
+            };
             x.node("User", |x| write_user(x, &user, c.partition, true));
         }
         (None, Principal::User { name, .. }) => {

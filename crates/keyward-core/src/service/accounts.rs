@@ -40,6 +40,7 @@ impl Keyward {
             alias: alias.map(str::to_owned),
             root_password_hash: password::hash(password, self.rng()),
             created: self.clock.now(),
+            closed: None,
         };
         let audit = self.audit(
             &account_id,
@@ -65,6 +66,45 @@ impl Keyward {
             _ => Err(Error::Rejected(
                 "The email address or password is incorrect.".into(),
             )),
+        }
+    }
+
+    /// Closes the account (root only, after the console's confirmation and
+    /// re-authentication): from now on its access keys and sessions are
+    /// refused with `OptInRequired` and nobody signs in to it.
+    pub async fn close_account(&self, caller: &Caller) -> Result<()> {
+        if !caller.is_root() {
+            return Err(Error::AccessDenied(format!(
+                "User: {} is not authorized to perform: account:CloseAccount because this task requires the root user's credentials",
+                caller.arn()
+            )));
+        }
+        let audit = self.caller_audit(
+            caller,
+            "account:CloseAccount",
+            &caller.arn_for("iam", "root"),
+            &serde_json::json!({}),
+        );
+        let now = self.clock.now().unix_timestamp();
+        let closed = self
+            .store
+            .close_account(&caller.account_id, now, &audit)
+            .await?;
+        self.index.remove_account(&caller.account_id);
+        self.policies.forget_account(&caller.account_id);
+        if closed {
+            Ok(())
+        } else {
+            Err(Error::account_closed())
+        }
+    }
+
+    /// Refuses a closed account's credentials (keys loaded from the store,
+    /// sessions opened from their token).
+    pub(super) async fn ensure_open(&self, account_id: &str) -> Result<()> {
+        match self.store.account(account_id).await? {
+            Some(a) if a.closed.is_some() => Err(Error::account_closed()),
+            _ => Ok(()),
         }
     }
 

@@ -215,6 +215,8 @@ impl Keyward {
         let Some(key) = self.store.access_key(access_key_id).await? else {
             return Ok(None);
         };
+        // A closed account's keys are never kept, so each use asks again.
+        self.ensure_open(&key.account_id).await?;
         let principal = match &key.owner {
             KeyOwner::Root => Principal::Root,
             KeyOwner::User(id) => match self.store.user_by_id(id).await? {

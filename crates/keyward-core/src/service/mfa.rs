@@ -15,7 +15,7 @@ use totp_rs::{Algorithm, Builder, Totp};
 use super::{Keyward, tags};
 use crate::caller::{Caller, Principal};
 use crate::crypto::Secret;
-use crate::model::{KeyOwner, MfaDevice, Tag, User};
+use crate::model::{KeyOwner, MfaDevice, MfaKind, Tag, User};
 use crate::validate::Violations;
 use crate::{Error, Result};
 
@@ -110,6 +110,28 @@ fn check_serial(v: &mut Violations, serial_number: &str) {
     );
 }
 
+/// A Base32 seed as vendors print it (any case, spaces, `=` padding) in
+/// canonical form; at least 80 bits (RFC 4226's minimum is 128, some
+/// tokens ship 80).
+fn normalize_seed(text: &str) -> Result<Secret> {
+    let canonical = Secret::new(
+        text.chars()
+            .filter(|c| !c.is_whitespace() && *c != '=' && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<String>(),
+    );
+    let raw = data_encoding::BASE32_NOPAD
+        .decode(canonical.expose().as_bytes())
+        .map_err(|_| Error::Rejected("The seed is not Base32 (RFC 4648).".into()))?;
+    if !(10..=128).contains(&raw.len()) {
+        return Err(Error::Rejected(format!(
+            "The seed is {} bytes; a TOTP seed is 10 to 128 bytes (16 to 205 Base32 characters).",
+            raw.len()
+        )));
+    }
+    Ok(canonical)
+}
+
 fn throttled(device: &MfaDevice, now: i64) -> bool {
     device.failures >= MAX_FAILURES
         && device
@@ -183,6 +205,7 @@ impl Keyward {
         let device = MfaDevice {
             sealed_seed: self.kek.seal(seed.expose(), &serial_number, self.rng()),
             serial_number,
+            kind: MfaKind::Virtual,
             account_id: caller.account_id.clone(),
             path: path.to_owned(),
             name: name.to_owned(),
@@ -206,6 +229,63 @@ impl Keyward {
             base32_string_seed: Secret::new(B64.encode(seed.expose())),
             qr_code_png: Secret::new(B64.encode(png)),
         })
+    }
+
+    /// Imports a hardware TOTP token (an operator's task, from the CLI): its
+    /// serial number as printed on it (e.g. `GAHT12345678`) and its Base32
+    /// seed, sealed like a virtual device's. A user or the root user then
+    /// enables it with EnableMFADevice by that serial number.
+    pub async fn import_hardware_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        seed_base32: &Secret,
+    ) -> Result<MfaDevice> {
+        if !(9..=256).contains(&serial_number.len())
+            || !serial_number.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(Error::Rejected(format!(
+                "A hardware token's serial number is 9 to 256 letters and digits, as printed on the token (e.g. GAHT12345678); got {serial_number:?}."
+            )));
+        }
+        let seed = normalize_seed(seed_base32.expose())?;
+        if self.store.account(account_id).await?.is_none() {
+            return Err(Error::Rejected(format!(
+                "There is no account {account_id}."
+            )));
+        }
+        let device = MfaDevice {
+            sealed_seed: self.kek.seal(seed.expose(), serial_number, self.rng()),
+            serial_number: serial_number.to_owned(),
+            kind: MfaKind::Hardware,
+            account_id: account_id.to_owned(),
+            path: "/".into(),
+            name: serial_number.to_owned(),
+            created: self.clock.now(),
+            enable_date: None,
+            owner: None,
+            tags: Vec::new(),
+            last_step: None,
+            failures: 0,
+            failures_since: None,
+        };
+        let audit = self.audit(
+            account_id,
+            super::CLI_ACTOR,
+            "keyward:ImportHardwareMFADevice",
+            serial_number,
+            &serde_json::json!({ "serialNumber": serial_number }),
+        );
+        self.store
+            .create_mfa_device(&device, &audit)
+            .await
+            .map_err(|e| match e {
+                Error::EntityAlreadyExists(_) => Error::EntityAlreadyExists(format!(
+                    "An MFA device with serial number {serial_number} already exists."
+                )),
+                e => e,
+            })?;
+        Ok(device)
     }
 
     /// The owner named by `UserName` (or, without one, the caller) and the
@@ -338,13 +418,23 @@ impl Keyward {
         let mut v = Violations::new();
         check_serial(&mut v, serial_number);
         v.finish()?;
-        let (owner, _, owner_arn) = self.mfa_owner(caller, user_name).await?;
+        let (owner, user, owner_arn) = self.mfa_owner(caller, user_name).await?;
         let audit = self.caller_audit(
             caller,
             "iam:DeactivateMFADevice",
             &owner_arn,
             &serde_json::json!({ "serialNumber": serial_number }),
         );
+        // A FIDO security key has no unassigned state: deactivating removes it.
+        if let Some(key) = self
+            .security_key_by_serial(caller, &owner, user.as_ref(), serial_number)
+            .await?
+        {
+            self.store
+                .delete_security_key(&caller.account_id, &owner, &key.credential_id, &audit)
+                .await?;
+            return Ok(());
+        }
         if !self
             .store
             .deactivate_mfa_device(&caller.account_id, serial_number, &owner, &audit)
@@ -365,6 +455,15 @@ impl Keyward {
         let mut v = Violations::new();
         check_serial(&mut v, serial_number);
         v.finish()?;
+        // Hardware tokens are not virtual devices.
+        if self
+            .store
+            .mfa_device(&caller.account_id, serial_number)
+            .await?
+            .is_some_and(|d| d.kind != MfaKind::Virtual)
+        {
+            return Err(Error::no_such_mfa_device(serial_number));
+        }
         let audit = self.caller_audit(
             caller,
             "iam:DeleteVirtualMFADevice",
@@ -416,6 +515,9 @@ impl Keyward {
         let devices = self.store.mfa_devices(&caller.account_id).await?;
         let mut out = Vec::new();
         for device in devices {
+            if device.kind != MfaKind::Virtual {
+                continue;
+            }
             let keep = match status {
                 "Assigned" => device.owner.is_some(),
                 "Unassigned" => device.owner.is_none(),
@@ -598,6 +700,14 @@ mod tests {
     }
 
     #[test]
+    fn hardware_seeds_as_vendors_print_them() {
+        let s = normalize_seed("gezd gnbv gy3t qojq gezd gnbv gy3t qojq").expect("seed");
+        assert_eq!(s.expose(), RFC_SEED);
+        assert!(normalize_seed("not base32!").is_err());
+        assert!(normalize_seed("GEZDGNBV").is_err(), "5 bytes is too short");
+    }
+
+    #[test]
     fn throttling_window() {
         let mut d = MfaDevice {
             serial_number: "arn:aws:iam::123456789012:mfa/d".into(),
@@ -612,6 +722,7 @@ mod tests {
             last_step: None,
             failures: MAX_FAILURES,
             failures_since: Some(1000),
+            kind: MfaKind::Virtual,
         };
         assert!(throttled(&d, 1000 + FAILURE_WINDOW_SECS - 1));
         assert!(!throttled(&d, 1000 + FAILURE_WINDOW_SECS));

@@ -3,7 +3,11 @@
 //! writes the change and its audit event together.
 
 mod accounts;
+mod advisor;
+mod assume_role;
+mod authz_messages;
 mod details;
+mod feed;
 mod groups;
 mod keys;
 mod logins;
@@ -11,31 +15,42 @@ mod mfa;
 mod policies;
 mod report;
 mod roles;
+mod rotation;
+mod security_keys;
 mod sessions;
 mod settings;
+mod signin;
 mod simulator;
 
 mod tags;
 mod users;
 
+pub use advisor::Finding;
+pub use assume_role::{AssumeRoleInput, AssumedRole};
 pub use details::{AuthorizationDetail, GroupDetail, PolicyDetail, RoleDetail, UserDetail};
 pub use groups::GroupWithUsers;
 pub use mfa::{MfaDeviceInfo, NewMfaDevice};
 pub use policies::PolicyFilter;
 pub use report::{CredentialReport, ReportState};
 pub use roles::NewRole;
-pub use sessions::{AssumeRoleInput, AssumedRole, MFA_UNKNOWN_DEVICE, SessionCredentials};
+pub use rotation::ResealReport;
+pub use security_keys::{MfaDeviceEntry, SECURITY_KEYS_PER_OWNER, security_key_serial};
+pub use sessions::{MFA_UNKNOWN_DEVICE, SessionCredentials};
 pub use settings::PasswordPolicyInput;
+pub use signin::{
+    PasswordChecked, RESET_LINK_INVALID, RESET_LINK_SECS, SIGN_IN_FAILED, SignInClient, SignInName,
+};
 pub use simulator::{ContextEntry, EvaluationResult, SimStatement, Simulation};
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::authz::{ManagedCatalog, PolicyCache};
+use crate::authz::{ManagedCatalog, PolicyCache, TrustCache};
 use crate::caller::Caller;
 use crate::clock::Clock;
-use crate::crypto::{Kek, Secret};
+use crate::crypto::{KeyRing, KeyRingSource, Keychain, Secret};
+use crate::feed::FeedState;
 use crate::index::CredentialIndex;
 use crate::model::{AccessKey, AuditEvent};
 use crate::random::Random;
@@ -104,12 +119,17 @@ pub struct Keyward {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Random>,
-    kek: Arc<Kek>,
+    /// The key-encryption keys: stored secrets are sealed under them.
+    kek: Arc<Keychain>,
     /// Seals session tokens under a key derived from the KEK.
     tokens: Arc<TokenSealer>,
     index: Arc<CredentialIndex>,
     catalog: Arc<ManagedCatalog>,
     policies: Arc<PolicyCache>,
+    /// Roles' compiled trust policies (AssumeRole).
+    trust: Arc<TrustCache>,
+    /// The change feed's state, when other processes share the store.
+    feed: Arc<FeedState>,
     quotas: Quotas,
 }
 
@@ -118,19 +138,41 @@ impl Keyward {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn Random>,
-        kek: Kek,
+        kek: impl Into<KeyRing>,
     ) -> Self {
+        Self::with_key_source(store, clock, rng, kek.into(), None)
+    }
+
+    /// Like [`Keyward::new`], following keys added to `source` (a KEK
+    /// rotation by another process) while running.
+    pub fn with_key_source(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Random>,
+        ring: KeyRing,
+        source: Option<Box<dyn KeyRingSource>>,
+    ) -> Self {
+        let kek = Arc::new(Keychain::new(ring, source));
         Self {
             store,
             clock,
             rng,
-            tokens: Arc::new(TokenSealer::new(&kek)),
-            kek: Arc::new(kek),
+            tokens: Arc::new(TokenSealer::new(Arc::clone(&kek))),
+            kek,
             index: Arc::new(CredentialIndex::default()),
             catalog: Arc::new(ManagedCatalog::load()),
             policies: Arc::new(PolicyCache::default()),
+            trust: Arc::new(TrustCache::default()),
+            feed: Arc::new(FeedState::default()),
             quotas: Quotas::default(),
         }
+    }
+
+    /// Replaces AWS's default quotas (where AWS lets an account raise them).
+    #[must_use]
+    pub fn with_quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     pub fn now(&self) -> OffsetDateTime {

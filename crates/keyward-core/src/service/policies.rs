@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::Keyward;
 use super::tags::{check_tag_keys, without_keys};
 use crate::authz::{self, AppliedPolicy, UserAuthz};
-use crate::caller::{Caller, Principal};
+use crate::caller::{Caller, Principal, SessionAttributes};
 use crate::ids::{self, IdKind};
 use crate::model::{AttachedPolicy, Tag};
 use crate::policies::{
@@ -196,6 +196,17 @@ impl Keyward {
         self.managed_policy(&caller.account_id, arn)
             .await?
             .ok_or_else(|| Error::NoSuchEntity(format!("Policy {arn} was not found.")))
+    }
+
+    /// Checks an identity policy document exactly as CreatePolicy does
+    /// (size, then grammar), for the console's editor.
+    pub fn check_identity_policy(&self, document: &str) -> Result<()> {
+        if policies::policy_size(document) > MANAGED_POLICY_SIZE {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}"
+            )));
+        }
+        check_document(document, PolicyKind::Identity)
     }
 
     /// The policies ListPolicies shows, ordered by name (the API pages them).
@@ -847,53 +858,135 @@ impl Keyward {
         let Some(user) = self.principal_authz(caller).await? else {
             return Ok(());
         };
-        let mut ctx = authz::request_context(caller, action, resource, self.clock.now());
-        authz::add_tag_context(&mut ctx, &user.tags, &request.tags);
-        authz::add_request_keys(&mut ctx, request);
+        let ctx = self.authz_context(caller, &user, action, resource, request);
         authz::decide(&ctx, &user.policies)
     }
 
+    /// The request context of an authorization decision.
+    pub(super) fn authz_context(
+        &self,
+        caller: &Caller,
+        user: &UserAuthz,
+        action: &str,
+        resource: &str,
+        request: &authz::RequestKeys,
+    ) -> keyward_policy::RequestContext {
+        let mut ctx = authz::request_context(caller, action, resource, self.clock.now());
+        authz::add_tag_context(&mut ctx, &user.tags, &request.tags);
+        authz::add_request_keys(&mut ctx, request);
+        ctx
+    }
+
     /// The policies that decide the caller's requests: a user's (cached), a
-    /// role session's (the role's and the session policy); `None` for root.
+    /// role session's (the role's and the session policies); `None` for root.
     pub async fn principal_authz(&self, caller: &Caller) -> Result<Option<Arc<UserAuthz>>> {
         Ok(Some(match &caller.principal {
             Principal::Root => return Ok(None),
             Principal::User { user_id, .. } => self.user_authz(&caller.account_id, user_id).await?,
             Principal::AssumedRole {
                 role_id,
-                session_policy,
+                attributes,
                 ..
-            } => Arc::new(
-                self.role_authz(&caller.account_id, role_id, session_policy.as_deref())
-                    .await?,
-            ),
+            } => {
+                self.role_authz(&caller.account_id, role_id, attributes)
+                    .await?
+            }
         }))
     }
 
     /// A role session's policies: the role's attached and inline policies
-    /// and its boundary, and the session policy (`PolicyType::Session`), so
-    /// the session gets the intersection. Not cached: loaded per request.
+    /// and its boundary (cached per role like a user's, evicted by the same
+    /// changes and by the role's tag changes), and the session policies
+    /// (`Policy` and `PolicyArns`, all `PolicyType::Session`: one of them
+    /// must allow, so the session gets the intersection of the role's
+    /// permissions with their union). Tags: the role's, overridden by the
+    /// session tags.
     pub async fn role_authz(
         &self,
         account_id: &str,
         role_id: &str,
-        session_policy: Option<&str>,
-    ) -> Result<UserAuthz> {
-        let sources = self.store.role_authz_sources(account_id, role_id).await?;
-        let mut authz = self.assemble_authz(sources);
-        if let Some(doc) = session_policy {
+        attributes: &SessionAttributes,
+    ) -> Result<Arc<UserAuthz>> {
+        let role = match self.policies.get(role_id) {
+            Some(cached) => cached,
+            None => {
+                let generation = self.policies.generation();
+                let sources = self.store.role_authz_sources(account_id, role_id).await?;
+                let role = Arc::new(self.assemble_authz(sources));
+                self.policies
+                    .insert(account_id, role_id, Arc::clone(&role), generation);
+                role
+            }
+        };
+        if !attributes.has_session_policy() && attributes.tags.is_empty() {
+            return Ok(role);
+        }
+        let mut authz = UserAuthz {
+            policies: role
+                .policies
+                .iter()
+                .map(|p| AppliedPolicy {
+                    id: p.id.clone(),
+                    policy_type: p.policy_type,
+                    compiled: Arc::clone(&p.compiled),
+                })
+                .collect(),
+            tags: role.tags.clone(),
+            groups: Vec::new(),
+        };
+        let mut session = Vec::new();
+        if let Some(doc) = &attributes.policy {
             // Validated by AssumeRole; one that no longer parses allows nothing.
-            if let Some(compiled) =
-                compile("session-policy", doc).or_else(|| compile("session-policy", DENY_ALL))
-            {
+            session.push(("session-policy".to_owned(), compile("session-policy", doc)));
+        }
+        for arn in &attributes.policy_arns {
+            let compiled = self.managed_document(account_id, arn).await?;
+            session.push((arn.clone(), compiled));
+        }
+        for (id, compiled) in session {
+            // A session policy that is gone or unreadable allows nothing.
+            if let Some(compiled) = compiled.or_else(|| compile(&id, DENY_ALL)) {
                 authz.policies.push(AppliedPolicy {
-                    id: "session-policy".into(),
+                    id,
                     policy_type: PolicyType::Session,
                     compiled,
                 });
             }
         }
-        Ok(authz)
+        if !attributes.tags.is_empty() {
+            authz.tags.retain(|t| {
+                !attributes
+                    .tags
+                    .iter()
+                    .any(|s| s.key.eq_ignore_ascii_case(&t.key))
+            });
+            authz.tags.extend(attributes.tags.iter().cloned());
+        }
+        Ok(Arc::new(authz))
+    }
+
+    /// The compiled default version of a managed policy: AWS's from the
+    /// catalog, the account's from the store; `None` when there is none.
+    pub(super) async fn managed_document(
+        &self,
+        account_id: &str,
+        arn: &str,
+    ) -> Result<Option<Arc<CompiledPolicy>>> {
+        if let Some((_, c)) = self.catalog.get(arn) {
+            return Ok(Some(Arc::clone(c)));
+        }
+        if policies::split_policy_arn(arn).is_none_or(|(account, _, _)| account != account_id) {
+            return Ok(None);
+        }
+        let versions = match self.store.policy_versions(account_id, arn).await {
+            Ok(v) => v,
+            Err(Error::NoSuchEntity(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(versions
+            .iter()
+            .find(|v| v.is_default)
+            .and_then(|v| compile(arn, &v.document)))
     }
 
     /// The user's policies and tags: from the cache, or assembled from the
@@ -904,9 +997,13 @@ impl Keyward {
             return Ok(p);
         }
         let generation = self.policies.generation();
-        let sources = self.store.authz_sources(account_id, user_id).await?;
-        let user = Arc::new(self.assemble_authz(sources));
-        self.policies.insert(user_id, Arc::clone(&user), generation);
+        let mut sources = self.store.authz_sources(account_id, user_id).await?;
+        let groups = std::mem::take(&mut sources.groups);
+        let mut user = self.assemble_authz(sources);
+        user.groups = groups;
+        let user = Arc::new(user);
+        self.policies
+            .insert(account_id, user_id, Arc::clone(&user), generation);
         Ok(user)
     }
 
@@ -946,6 +1043,7 @@ impl Keyward {
         UserAuthz {
             policies: applied,
             tags: sources.tags,
+            groups: Vec::new(),
         }
     }
 }

@@ -115,7 +115,12 @@ impl Keyward {
         let account = self.account(account_id).await?;
         let partition = "aws";
         let devices = self.store.mfa_devices(account_id).await?;
-        let has_mfa = |owner: &KeyOwner| devices.iter().any(|d| d.owner.as_ref() == Some(owner));
+        let keys = self.store.account_security_keys(account_id).await?;
+        // Security keys count as MFA devices, as at AWS.
+        let has_mfa = |owner: &KeyOwner| {
+            devices.iter().any(|d| d.owner.as_ref() == Some(owner))
+                || keys.iter().any(|k| &k.owner == owner)
+        };
         let max_age = self
             .store
             .password_policy(account_id)

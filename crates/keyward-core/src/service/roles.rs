@@ -208,6 +208,7 @@ impl Keyward {
         self.store
             .update_role(&caller.account_id, name, &update, &audit)
             .await?;
+        self.trust.forget(&role.role_id);
         Ok(())
     }
 
@@ -225,6 +226,7 @@ impl Keyward {
         // Its sessions end with it (a new role of that name has another id).
         self.index.remove_role(&role.role_id);
         self.policies.clear();
+        self.trust.forget(&role.role_id);
         Ok(())
     }
 
@@ -241,7 +243,10 @@ impl Keyward {
         );
         self.store
             .set_role_tags(&caller.account_id, &role.name, &merged, &audit)
-            .await
+            .await?;
+        // The role's tags are its sessions' aws:PrincipalTag values.
+        self.policies.forget(&role.role_id);
+        Ok(())
     }
 
     pub async fn untag_role(&self, caller: &Caller, name: &str, keys: &[String]) -> Result<()> {
@@ -256,7 +261,10 @@ impl Keyward {
         );
         self.store
             .set_role_tags(&caller.account_id, &role.name, &kept, &audit)
-            .await
+            .await?;
+        // The role's tags are its sessions' aws:PrincipalTag values.
+        self.policies.forget(&role.role_id);
+        Ok(())
     }
 
     // Instance profiles

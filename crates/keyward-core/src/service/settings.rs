@@ -1,8 +1,8 @@
 //! Account settings: the alias, the IAM password policy, and the summary.
 
-use super::{Keyward, check_alias};
+use super::{Keyward, check_alias, is_plausible_email};
 use crate::caller::Caller;
-use crate::model::{AccountCounts, PasswordPolicy};
+use crate::model::{AccountContact, AccountCounts, PasswordPolicy};
 use crate::validate::Violations;
 use crate::{Error, Result};
 
@@ -158,7 +158,62 @@ impl Keyward {
         Ok(())
     }
 
+    /// The account's name and contact email (root only).
+    pub async fn account_contact(&self, caller: &Caller) -> Result<AccountContact> {
+        root_only(caller)?;
+        self.store.account_contact(&caller.account_id).await
+    }
+
+    /// Sets the account's name (1–50 characters) and contact email (root only).
+    pub async fn set_account_contact(
+        &self,
+        caller: &Caller,
+        name: &str,
+        contact_email: &str,
+    ) -> Result<()> {
+        root_only(caller)?;
+        let name = name.trim();
+        let contact_email = contact_email.trim();
+        let name_ok =
+            (1..=50).contains(&name.chars().count()) && !name.chars().any(char::is_control);
+        if !name_ok {
+            return Err(Error::InvalidInput(
+                "The account name must be 1 to 50 characters long.".into(),
+            ));
+        }
+        if !is_plausible_email(contact_email) {
+            return Err(Error::InvalidInput(format!(
+                "'{contact_email}' is not a valid email address."
+            )));
+        }
+        let contact = AccountContact {
+            name: name.to_owned(),
+            contact_email: contact_email.to_owned(),
+        };
+        let audit = self.caller_audit(
+            caller,
+            "account:PutContactInformation",
+            &caller.arn_for("iam", "root"),
+            &serde_json::json!({ "accountName": name, "contactEmail": contact_email }),
+        );
+        self.store
+            .set_account_contact(&caller.account_id, &contact, &audit)
+            .await
+    }
+
     pub async fn account_counts(&self, caller: &Caller) -> Result<AccountCounts> {
         self.store.account_counts(&caller.account_id).await
+    }
+}
+
+/// Account settings are the root user's alone, whatever an IAM user's policies.
+fn root_only(caller: &Caller) -> Result<()> {
+    if caller.is_root() {
+        Ok(())
+    } else {
+        Err(Error::AccessDenied(format!(
+            "User: {} is not authorized to perform this task because it requires the root user's credentials",
+            caller.arn()
+        )))
     }
 }

@@ -93,19 +93,84 @@ pub async fn assume_role_and_act_as_the_role(store: StoreLocation, _b: Backend) 
         .expect("attach");
 
     let alice_sts = server.sts(&alice_key);
-    // Without an identity policy allowing sts:AssumeRole: denied.
-    let err = alice_sts
-        .assume_role()
-        .role_arn(&role_arn)
-        .role_session_name("s1")
-        .external_id("ext-123")
-        .send()
-        .await
-        .expect_err("no identity policy");
     let denied = format!(
         "User: arn:aws:iam::{acct}:user/alice is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
     );
-    assert_eq!(error_of(&err), ("AccessDenied".to_owned(), denied.clone()));
+    // In the role's account a trust policy naming alice herself suffices:
+    // no identity policy of hers is needed (AWS).
+    alice_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("named")
+        .external_id("ext-123")
+        .send()
+        .await
+        .expect("trust policy naming the user");
+    // A changed trust policy applies to the very next call (the compiled one
+    // is cached between calls), and so does the change back.
+    admin
+        .update_assume_role_policy()
+        .role_name("reader")
+        .policy_document(trust.replace("ext-123", "ext-456"))
+        .send()
+        .await
+        .expect("new trust policy");
+    let err = alice_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("named")
+        .external_id("ext-123")
+        .send()
+        .await
+        .expect_err("the old external id no longer trusted");
+    assert_eq!(error_of(&err), ("AccessDenied".into(), denied.clone()));
+    admin
+        .update_assume_role_policy()
+        .role_name("reader")
+        .policy_document(&trust)
+        .send()
+        .await
+        .expect("trust policy restored");
+    alice_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("named")
+        .external_id("ext-123")
+        .send()
+        .await
+        .expect("trusted again");
+    // A trust policy naming the account delegates to the account's identity
+    // policies: without one allowing sts:AssumeRole, refused.
+    let acct_trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{acct}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let delegated_arn = admin
+        .create_role()
+        .role_name("delegated")
+        .assume_role_policy_document(&acct_trust)
+        .send()
+        .await
+        .expect("create delegated role")
+        .role()
+        .expect("role")
+        .arn()
+        .to_owned();
+    let err = alice_sts
+        .assume_role()
+        .role_arn(&delegated_arn)
+        .role_session_name("s1")
+        .send()
+        .await
+        .expect_err("no identity policy");
+    assert_eq!(
+        error_of(&err),
+        (
+            "AccessDenied".to_owned(),
+            format!(
+                "User: arn:aws:iam::{acct}:user/alice is not authorized to perform: sts:AssumeRole on resource: {delegated_arn}"
+            )
+        )
+    );
     admin
         .put_user_policy()
         .user_name("alice")
@@ -114,6 +179,13 @@ pub async fn assume_role_and_act_as_the_role(store: StoreLocation, _b: Backend) 
         .send()
         .await
         .expect("put user policy");
+    alice_sts
+        .assume_role()
+        .role_arn(&delegated_arn)
+        .role_session_name("s1")
+        .send()
+        .await
+        .expect("identity policy and a trust policy naming the account");
 
     // Wrong or missing ExternalId: the trust policy does not allow.
     for ext in [Some("wrong-id"), None] {
@@ -551,4 +623,355 @@ pub async fn assume_role_with_mfa(store: StoreLocation, _b: Backend) {
         .send()
         .await
         .expect("ListUsers in an MFA role session");
+}
+
+fn session_of(out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput) -> Session {
+    let c = out.credentials().expect("credentials");
+    (
+        c.access_key_id().to_owned(),
+        c.secret_access_key().to_owned(),
+        c.session_token().to_owned(),
+    )
+}
+
+fn sts_tag(key: &str, value: &str) -> aws_sdk_sts::types::Tag {
+    aws_sdk_sts::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .expect("tag")
+}
+
+fn policy_arn(arn: &str) -> aws_sdk_sts::types::PolicyDescriptorType {
+    aws_sdk_sts::types::PolicyDescriptorType::builder()
+        .arn(arn)
+        .build()
+}
+
+/// Managed session policies with the inline one, session tags (sts:TagSession
+/// in the trust policy, aws:RequestTag during AssumeRole, aws:PrincipalTag
+/// after, overriding the role's tags, transitive tags through chaining) and
+/// the source identity (sts:SetSourceIdentity, aws:SourceIdentity, kept
+/// across chaining).
+#[allow(deprecated)]
+pub async fn assume_role_with_session_attributes(store: StoreLocation, _b: Backend) {
+    let account = create_account(&store, "admin");
+    let server = Server::start(&store, &[]).await;
+    let acct = &account.account_id;
+    let admin = server.iam(&account.admin_key);
+    admin
+        .create_user()
+        .user_name("dev")
+        .send()
+        .await
+        .expect("user");
+    admin
+        .put_user_policy()
+        .user_name("dev")
+        .policy_name("assume")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    let key = admin
+        .create_access_key()
+        .user_name("dev")
+        .send()
+        .await
+        .expect("key");
+    let key = key.access_key().expect("key");
+    let dev = (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    );
+    // Tags only when `team` is requested; source identity allowed.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{acct}:root"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{acct}:root"}},"Action":"sts:TagSession","Condition":{{"StringEquals":{{"aws:RequestTag/team":"blue"}}}}}}]}}"#
+    );
+    // The role may read users whose `team` tag is the session's.
+    let role_arn = admin
+        .create_role()
+        .role_name("abac")
+        .assume_role_policy_document(&trust)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("red")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("role")
+        .role()
+        .expect("role")
+        .arn()
+        .to_owned();
+    admin
+        .put_role_policy()
+        .role_name("abac")
+        .policy_name("abac")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:ListUsers","iam:ListRoles","sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}},{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"aws:SourceIdentity":"dev-laptop"}}}]}"#)
+        .send()
+        .await
+        .expect("role policy");
+    let sts = server.sts(&dev);
+
+    // Tags the trust policy does not allow: sts:TagSession is refused.
+    let err = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("s2")
+        .tags(sts_tag("team", "green"))
+        .send()
+        .await
+        .expect_err("tag not allowed");
+    assert_eq!(
+        error_of(&err),
+        (
+            "AccessDenied".to_owned(),
+            format!(
+                "User: arn:aws:iam::{acct}:user/dev is not authorized to perform: sts:TagSession on resource: {role_arn}"
+            )
+        )
+    );
+    // AWS's tag errors.
+    let err = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("s2")
+        .tags(sts_tag("team", "blue"))
+        .transitive_tag_keys("other")
+        .send()
+        .await
+        .expect_err("transitive key not among the tags");
+    assert_eq!(
+        error_of(&err),
+        (
+            "InvalidParameterValue".to_owned(),
+            "The specified transitive tag key must be included in the requested tags.".to_owned()
+        )
+    );
+    let err = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("s2")
+        .tags(sts_tag("team", "blue"))
+        .tags(sts_tag("TEAM", "blue"))
+        .send()
+        .await
+        .expect_err("duplicate keys");
+    assert_eq!(error_of(&err).0, "InvalidParameterValue");
+
+    // The role's tag says red: without session tags the role reads nothing.
+    let plain = session_of(
+        &sts.assume_role()
+            .role_arn(&role_arn)
+            .role_session_name("plain")
+            .send()
+            .await
+            .expect("plain"),
+    );
+    let err = iam_as(&server, &plain)
+        .list_users()
+        .send()
+        .await
+        .expect_err("role tag is red");
+    assert_eq!(error_of(&err).0, "AccessDenied");
+    // The role's policies are cached; a change to its tags shows at once.
+    let retag = |value: &'static str| {
+        admin
+            .tag_role()
+            .role_name("abac")
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("team")
+                    .value(value)
+                    .build()
+                    .expect("tag"),
+            )
+            .send()
+    };
+    retag("blue").await.expect("tag blue");
+    iam_as(&server, &plain)
+        .list_users()
+        .send()
+        .await
+        .expect("role tag now blue");
+    retag("red").await.expect("tag red");
+    iam_as(&server, &plain)
+        .list_users()
+        .send()
+        .await
+        .expect_err("role tag red again");
+
+    // The session tag overrides the role's; transitive; a source identity.
+    let out = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("tagged")
+        .tags(sts_tag("team", "blue"))
+        .transitive_tag_keys("team")
+        .source_identity("dev-laptop")
+        .send()
+        .await
+        .expect("tagged");
+    assert_eq!(out.source_identity(), Some("dev-laptop"));
+    let size = out.packed_policy_size().expect("packed size with tags");
+    assert!((1..=100).contains(&size), "{size}");
+    assert!(
+        out.credentials().expect("c").session_token().len() < 4096,
+        "token length"
+    );
+    let tagged = session_of(&out);
+    let tagged_iam = iam_as(&server, &tagged);
+    tagged_iam
+        .list_users()
+        .send()
+        .await
+        .expect("session tag blue");
+    tagged_iam
+        .get_role()
+        .role_name("abac")
+        .send()
+        .await
+        .expect("aws:SourceIdentity");
+
+    // Chaining: the transitive tag and the source identity carry on; the
+    // transitive key cannot be set again, the source identity not changed.
+    let chained_sts = sts_as(&server, &tagged);
+    let err = chained_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("again")
+        .tags(sts_tag("Team", "blue"))
+        .send()
+        .await
+        .expect_err("transitive key set again");
+    assert_eq!(
+        error_of(&err),
+        (
+            "InvalidParameterValue".to_owned(),
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.".to_owned()
+        )
+    );
+    let err = chained_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("again")
+        .source_identity("someone-else")
+        .send()
+        .await
+        .expect_err("source identity changed");
+    assert_eq!(error_of(&err).0, "InvalidParameterValue");
+    let out = chained_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("chained")
+        .send()
+        .await
+        .expect("chained");
+    assert_eq!(out.source_identity(), Some("dev-laptop"));
+    let chained = iam_as(&server, &session_of(&out));
+    chained
+        .list_users()
+        .send()
+        .await
+        .expect("transitive tag carried");
+    chained
+        .get_role()
+        .role_name("abac")
+        .send()
+        .await
+        .expect("source identity carried");
+
+    // Managed session policies with the inline one: the session gets the
+    // role's permissions narrowed to what one of them allows.
+    admin
+        .create_policy()
+        .policy_name("only-list-roles")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("managed policy");
+    let out = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("narrow")
+        .tags(sts_tag("team", "blue"))
+        .policy_arns(policy_arn(&format!("arn:aws:iam::{acct}:policy/only-list-roles")))
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("session policies");
+    assert!(out.packed_policy_size().is_some());
+    let narrow = iam_as(&server, &session_of(&out));
+    narrow
+        .list_roles()
+        .send()
+        .await
+        .expect("managed session policy");
+    narrow
+        .get_user()
+        .user_name("dev")
+        .send()
+        .await
+        .expect("inline session policy");
+    let err = narrow
+        .list_users()
+        .send()
+        .await
+        .expect_err("neither allows");
+    assert_eq!(error_of(&err).0, "AccessDenied");
+    // An AWS managed policy as session policy; an unknown one refused.
+    let out = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("ro")
+        .tags(sts_tag("team", "blue"))
+        .policy_arns(policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+        .send()
+        .await
+        .expect("AWS managed session policy");
+    iam_as(&server, &session_of(&out))
+        .list_users()
+        .send()
+        .await
+        .expect("read only allows ListUsers");
+    let err = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("ro")
+        .policy_arns(policy_arn(&format!("arn:aws:iam::{acct}:policy/nope")))
+        .send()
+        .await
+        .expect_err("unknown policy");
+    assert_eq!(error_of(&err).0, "InvalidParameterValue");
+    // Session tags too large once packed (AWS's message for tags).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut noise = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize])
+            })
+            .collect()
+    };
+    let mut big = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("big")
+        .tags(sts_tag("team", "blue"));
+    for i in 0..20 {
+        big = big.tags(sts_tag(&format!("k{i}"), &noise(256)));
+    }
+    let err = big.send().await.expect_err("packed too large");
+    let (code, message) = error_of(&err);
+    assert_eq!(code, "PackedPolicyTooLarge");
+    assert!(
+        message.starts_with("Packed size of session tags consumes "),
+        "{message}"
+    );
 }

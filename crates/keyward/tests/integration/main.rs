@@ -5,12 +5,16 @@
 
 mod account_settings;
 mod assume_role;
+mod console;
+mod crash;
 mod groups;
 mod harness;
 mod iam_users;
 mod keys;
 mod mfa;
+mod pg_restart;
 mod policies;
+mod replicas;
 mod roles;
 mod sessions;
 mod simulator;
@@ -70,8 +74,13 @@ on_both_backends! {
     crate::mfa::mfa_device_lifecycle => mfa_device_lifecycle,
     crate::mfa::mfa_quota_and_throttling => mfa_quota_and_throttling,
     crate::mfa::mfa_session_unlocks_mfa_protected_calls => mfa_session_unlocks_mfa_protected_calls,
+    crate::mfa::security_keys_are_mfa_devices => security_keys_are_mfa_devices,
     crate::sessions::get_session_token_and_use_it => get_session_token_and_use_it,
     crate::sessions::sessions_follow_their_user_not_their_key => sessions_follow_their_user_not_their_key,
     crate::assume_role::assume_role_and_act_as_the_role => assume_role_and_act_as_the_role,
     crate::assume_role::assume_role_with_mfa => assume_role_with_mfa,
+    crate::crash::acknowledged_writes_survive_sigkill => acknowledged_writes_survive_sigkill,
+    crate::assume_role::assume_role_with_session_attributes => assume_role_with_session_attributes,
+    crate::console::console_sign_in_and_password_reset => console_sign_in_and_password_reset,
+    crate::console::console_close_account => console_close_account,
 }

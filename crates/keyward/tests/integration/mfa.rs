@@ -518,3 +518,150 @@ pub async fn mfa_session_unlocks_mfa_protected_calls(store: StoreLocation, _b: B
             .starts_with("MultiFactorAuthentication failed, unable to validate MFA code.")
     );
 }
+
+/// Registers a security key as the console does once a WebAuthn ceremony has
+/// verified it: a credential record stored for its owner.
+async fn register_security_key(
+    store: &StoreLocation,
+    account_id: &str,
+    owner: keyward_core::model::KeyOwner,
+    credential_id: &str,
+    name: &str,
+) {
+    use keyward_core::store::SecurityKeyStore as _;
+    let url = store
+        .database_url
+        .clone()
+        .unwrap_or_else(|| keyward_store::SqlStore::sqlite_url(store.dir.path()));
+    let db = keyward_store::SqlStore::connect(&url).await.expect("store");
+    let now = time::OffsetDateTime::now_utc();
+    let key = keyward_core::model::SecurityKey {
+        credential_id: credential_id.into(),
+        account_id: account_id.into(),
+        owner,
+        name: name.into(),
+        data: "{}".into(),
+        created: now,
+    };
+    let audit = keyward_core::model::AuditEvent {
+        at: now,
+        account_id: account_id.into(),
+        actor: "test".into(),
+        action: "iam:EnableMFADevice".into(),
+        resource: credential_id.into(),
+        detail: "{}".into(),
+    };
+    db.create_security_key(&key, &audit).await.expect("key");
+}
+
+fn mfa_active(report: &str, user: &str) -> String {
+    let mut lines = report.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header.iter().position(|h| *h == "mfa_active").expect("col");
+    let row = lines
+        .find(|l| l.split(',').next() == Some(user))
+        .expect("row");
+    row.split(',').nth(col).expect("cell").to_owned()
+}
+
+/// FIDO security keys registered in the console appear in ListMFADevices with
+/// AWS's `u2f` serial numbers, count in the credential report, hold up
+/// DeleteUser, and DeactivateMFADevice removes them.
+pub async fn security_keys_are_mfa_devices(store: StoreLocation, _backend: Backend) {
+    let account = create_account(&store, "admin");
+    let root_key = create_root_key(&store);
+    let server = Server::start(&store, &[]).await;
+    let iam = server.iam(&account.admin_key);
+    let root = server.iam(&root_key);
+    let acct = &account.account_id;
+    let erin = iam
+        .create_user()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("user");
+    let erin_id = erin.user().expect("user").user_id().to_owned();
+    let owner = keyward_core::model::KeyOwner::User(erin_id);
+    register_security_key(&store, acct, owner, "Y3JlZC1lcmlu", "yubikey 5").await;
+    register_security_key(
+        &store,
+        acct,
+        keyward_core::model::KeyOwner::Root,
+        "cm9vdA",
+        "root-key",
+    )
+    .await;
+
+    let listed = iam
+        .list_mfa_devices()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.mfa_devices().len(), 1);
+    let device = &listed.mfa_devices()[0];
+    assert_eq!(device.user_name(), "erin");
+    let serial = device.serial_number().to_owned();
+    let prefix = format!("arn:aws:iam::{acct}:u2f/user/erin/yubikey-5-");
+    assert!(serial.starts_with(&prefix), "{serial}");
+    let suffix = &serial[prefix.len()..];
+    assert_eq!(suffix.len(), 26, "{serial}");
+    assert!(
+        suffix
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    );
+
+    let root_listed = root.list_mfa_devices().send().await.expect("root list");
+    assert_eq!(root_listed.mfa_devices().len(), 1);
+    assert!(
+        root_listed.mfa_devices()[0]
+            .serial_number()
+            .starts_with(&format!("arn:aws:iam::{acct}:u2f/root/root-key-"))
+    );
+
+    root.generate_credential_report()
+        .send()
+        .await
+        .expect("generate");
+    let report = root.get_credential_report().send().await.expect("report");
+    let csv =
+        String::from_utf8(report.content().expect("content").as_ref().to_vec()).expect("utf8");
+    assert_eq!(mfa_active(&csv, "erin"), "true");
+    assert_eq!(mfa_active(&csv, "<root_account>"), "true");
+
+    let conflict = iam
+        .delete_user()
+        .user_name("erin")
+        .send()
+        .await
+        .expect_err("key remains");
+    assert_eq!(error_of(&conflict).0, "DeleteConflict");
+
+    iam.deactivate_mfa_device()
+        .user_name("erin")
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect("deactivate");
+    let again = iam
+        .deactivate_mfa_device()
+        .user_name("erin")
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect_err("gone");
+    assert_eq!(error_of(&again).0, "NoSuchEntity");
+    let listed = iam
+        .list_mfa_devices()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("list");
+    assert!(listed.mfa_devices().is_empty());
+    iam.delete_user()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("delete once the key is gone");
+}

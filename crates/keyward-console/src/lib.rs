@@ -1,0 +1,212 @@
+//! keyward's web console: server-rendered pages for signing in (root and IAM
+//! users, with MFA), the signed-in identity's security credentials, root
+//! password reset by email, the root-only account settings (closing the
+//! account among them), a dashboard of security recommendations, IAM users
+//! and customer managed policies. Pages need no JavaScript; the policy
+//! editor's check as you type and security keys use a script.
+//!
+//! Every request gets a server-side session (cookie `HttpOnly`,
+//! `SameSite=Strict`, `Secure` behind TLS) carrying a CSRF token that every
+//! form posts back; responses carry a strict Content-Security-Policy.
+
+// Handlers stop early with the finished page (`Result<_, Response>`), once per
+// request: boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod account;
+mod credentials;
+mod dashboard;
+mod groups;
+mod iam;
+mod mail;
+mod pages;
+mod policies;
+mod roles;
+mod session;
+mod signin;
+mod simulator;
+mod throttle;
+mod web;
+mod webauthn;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use keyward_core::service::Keyward;
+
+pub use mail::MailConfig;
+
+use crate::mail::Mailer;
+use crate::session::Sessions;
+use crate::throttle::Throttle;
+
+/// The console's settings.
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// The console's address as users reach it (for links in mail), e.g.
+    /// `https://iam.example.com`. Without one, links use the request's host.
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure` (the console is served over TLS).
+    pub secure_cookies: bool,
+    pub mail: MailConfig,
+}
+
+/// Failures per typed name allowed before delays start.
+const FREE_FAILURES_PER_NAME: u32 = 3;
+/// Failures per client address allowed before delays start.
+const FREE_FAILURES_PER_ADDRESS: u32 = 10;
+
+/// Everything the console's handlers share.
+#[derive(Debug)]
+pub struct Console {
+    keyward: Keyward,
+    config: ConsoleConfig,
+    sessions: Sessions,
+    by_name: Throttle,
+    by_address: Throttle,
+    mailer: Mailer,
+}
+
+impl Console {
+    pub fn new(keyward: Keyward, config: ConsoleConfig) -> Self {
+        Self {
+            keyward,
+            mailer: Mailer::new(config.mail.clone()),
+            config,
+            sessions: Sessions::default(),
+            by_name: Throttle::new(FREE_FAILURES_PER_NAME),
+            by_address: Throttle::new(FREE_FAILURES_PER_ADDRESS),
+        }
+    }
+
+    /// Where mail goes, for the start-up log.
+    pub fn mail_destination(&self) -> String {
+        self.mailer.describe()
+    }
+
+    fn now(&self) -> i64 {
+        self.keyward.now().unix_timestamp()
+    }
+}
+
+/// The console's routes: `/signin…` for signing in and out, `/console…` for
+/// the signed-in pages.
+pub fn router(console: Arc<Console>) -> Router {
+    Router::new()
+        .route("/console/static/console.css", get(web::stylesheet))
+        .route("/console/static/webauthn.js", get(web::script))
+        .route(
+            "/console/static/policy-editor.js",
+            get(web::policy_editor_script),
+        )
+        .route("/signin/mfa/webauthn/start", post(webauthn::sign_in_start))
+        .route(
+            "/signin/mfa/webauthn/finish",
+            post(webauthn::sign_in_finish),
+        )
+        .route(
+            "/console/security-credentials/webauthn/register/start",
+            post(webauthn::register_start),
+        )
+        .route(
+            "/console/security-credentials/webauthn/register/finish",
+            post(webauthn::register_finish),
+        )
+        .route(
+            "/console/security-credentials/webauthn/remove",
+            post(webauthn::remove),
+        )
+        .route("/signin", get(signin::root_page).post(signin::root_submit))
+        .route(
+            "/signin/iam",
+            get(signin::iam_page).post(signin::iam_submit),
+        )
+        .route(
+            "/signin/mfa",
+            get(signin::mfa_page).post(signin::mfa_submit),
+        )
+        .route("/signout", post(signin::sign_out))
+        .route(
+            "/signin/reset",
+            get(signin::reset_request_page).post(signin::reset_request_submit),
+        )
+        .route(
+            "/signin/reset/confirm",
+            get(signin::reset_confirm_page).post(signin::reset_confirm_submit),
+        )
+        .route("/console", get(dashboard::page))
+        .route("/console/", get(dashboard::page))
+        .route("/console/security-credentials", get(credentials::page))
+        .route(
+            "/console/security-credentials/password",
+            post(credentials::change_password),
+        )
+        .route(
+            "/console/security-credentials/mfa/assign",
+            get(credentials::mfa_assign_page).post(credentials::mfa_assign),
+        )
+        .route(
+            "/console/security-credentials/mfa/enable",
+            post(credentials::mfa_enable),
+        )
+        .route(
+            "/console/security-credentials/mfa/remove",
+            post(credentials::mfa_remove),
+        )
+        .route(
+            "/console/security-credentials/keys/create",
+            post(credentials::key_create),
+        )
+        .route(
+            "/console/security-credentials/keys/created",
+            get(credentials::key_created_page),
+        )
+        .route(
+            "/console/security-credentials/keys/download",
+            get(credentials::key_download),
+        )
+        .route(
+            "/console/security-credentials/keys/done",
+            post(credentials::key_done),
+        )
+        .route(
+            "/console/security-credentials/keys/status",
+            post(credentials::key_status),
+        )
+        .route(
+            "/console/security-credentials/keys/delete",
+            get(credentials::key_delete_page).post(credentials::key_delete),
+        )
+        .route("/console/account", get(account::page))
+        .route("/console/account/alias", post(account::set_alias))
+        .route("/console/account/contact", post(account::set_contact))
+        .route(
+            "/console/account/close",
+            get(account::close_page).post(account::close),
+        )
+        .route("/console/iam/users", get(iam::page).post(iam::create))
+        .route(
+            "/console/iam/groups",
+            get(groups::page).post(groups::create),
+        )
+        .route("/console/iam/roles", get(roles::page).post(roles::create))
+        .route(
+            "/console/iam/simulator",
+            get(simulator::page).post(simulator::run),
+        )
+        .route(
+            "/console/iam/policies",
+            get(policies::page).post(policies::create),
+        )
+        .route("/console/iam/policies/validate", post(policies::validate))
+        .route(
+            "/console/iam/policies/edit",
+            get(policies::edit).post(policies::save),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&console),
+            web::session_layer,
+        ))
+        .with_state(console)
+}

@@ -1,0 +1,383 @@
+//! The web console over plain HTTP on both stores: root and IAM-user sign-in
+//! (by account alias), the root password reset through the outbox, the
+//! sign-in audit trail seen by the next sign-in's dashboard. The browser
+//! flows are in tests/e2e/test_console.py; this checks the store's side on
+//! PostgreSQL too. Closing the account refuses its keys and sessions, on
+//! another replica too.
+
+use crate::harness::{
+    Backend, ROOT_EMAIL, ROOT_PASSWORD, Server, StoreLocation, create_account,
+    create_account_with_email, error_of,
+};
+
+/// A cookie-keeping client of the console's forms.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+            cookie: String::new(),
+        }
+    }
+
+    fn keep_cookie(&mut self, resp: &reqwest::Response) {
+        if let Some(c) = resp.headers().get("set-cookie") {
+            let c = c.to_str().expect("cookie text");
+            self.cookie = c.split(';').next().expect("cookie pair").to_owned();
+        }
+    }
+
+    /// GET: (status, location, body).
+    async fn get(&mut self, path: &str) -> (u16, String, String) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("GET");
+        self.answer(resp).await
+    }
+
+    async fn answer(&mut self, resp: reqwest::Response) -> (u16, String, String) {
+        self.keep_cookie(&resp);
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().expect("location").to_owned())
+            .unwrap_or_default();
+        (status, location, resp.text().await.expect("body"))
+    }
+
+    /// Fetches the form page for its CSRF token, then posts `fields` to `path`.
+    async fn submit(
+        &mut self,
+        page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let (_, _, html) = self.get(page).await;
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("no CSRF field on {page}: {html}"))
+            .to_owned();
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf", &csrf));
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        self.answer(resp).await
+    }
+}
+
+const FAILED: &str = "Your authentication information is incorrect. Please try again.";
+
+pub async fn console_sign_in_and_password_reset(store: StoreLocation, _b: Backend) {
+    let account = create_account(&store, "admin");
+    let outbox = store.dir.path().join("mail");
+    let outbox_arg = outbox.display().to_string();
+    let server = Server::start(&store, &["--mail-outbox", &outbox_arg]).await;
+    let iam = server.iam(&account.admin_key);
+
+    // Root: a wrong password fails with AWS's words; the right one signs in.
+    let mut b = Browser::new(&server.url);
+    let (status, _, body) = b
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", ROOT_EMAIL), ("password", "Wrong-Pass1!")],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(body.contains(FAILED), "{body}");
+    let (status, location, _) = b
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
+    let (status, _, body) = b.get("/console").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&account.account_id));
+    // Only successful sign-ins count as root use.
+    assert!(
+        body.contains("1 root console sign-in(s)"),
+        "the dashboard counts the successful sign-in from the audit log: {body}"
+    );
+
+    // Root sets the account name and contact email.
+    let (status, location, _) = b
+        .submit(
+            "/console/account",
+            "/console/account/contact",
+            &[
+                ("name", "Acme payments"),
+                ("contact_email", "ops@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console/account"));
+    let (_, _, body) = b.get("/console/account").await;
+    assert!(body.contains("value=\"Acme payments\""), "{body}");
+    assert!(body.contains("value=\"ops@example.com\""), "{body}");
+
+    // An IAM user signs in with the account alias.
+    iam.create_account_alias()
+        .account_alias("console-it")
+        .send()
+        .await
+        .expect("alias");
+    iam.create_user()
+        .user_name("dana")
+        .send()
+        .await
+        .expect("user");
+    iam.create_login_profile()
+        .user_name("dana")
+        .password("Dana-Pass-123!")
+        .send()
+        .await
+        .expect("profile");
+    let mut u = Browser::new(&server.url);
+    let (status, location, _) = u
+        .submit(
+            "/signin/iam",
+            "/signin/iam",
+            &[
+                ("account", "console-it"),
+                ("username", "dana"),
+                ("password", "Dana-Pass-123!"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
+    let (status, _, body) = u.get("/console/account").await;
+    assert_eq!(status, 403);
+    let (status, _, _) = u
+        .submit(
+            "/console",
+            "/console/account/contact",
+            &[("name", "Hijacked"), ("contact_email", "evil@example.com")],
+        )
+        .await;
+    assert_eq!(status, 403, "root-only, whatever the user's policies");
+    assert!(
+        body.contains("requires the root user&#39;s credentials")
+            || body.contains("requires the root user's credentials"),
+        "{body}"
+    );
+
+    // Password reset: the link from the outbox works once.
+    let mut r = Browser::new(&server.url);
+    let (status, _, body) = r
+        .submit("/signin/reset", "/signin/reset", &[("email", ROOT_EMAIL)])
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("we sent it a link"));
+    let mail = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("mail"))
+        .next()
+        .expect("one message");
+    // Quoted-printable may fold long lines with a soft break ("=\r\n").
+    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
+    let link = unfolded
+        .split_whitespace()
+        .find(|w| w.contains("/signin/reset/confirm?token="))
+        .expect("reset link")
+        .to_owned();
+    let path = link.trim_start_matches(&server.url).to_owned();
+    let token = path.split("token=").nth(1).expect("token").to_owned();
+    let new_password = "Reset-Root-Pass9!";
+    let (status, location, _) = r
+        .submit(
+            &path,
+            "/signin/reset/confirm",
+            &[
+                ("token", &token),
+                ("new_password", new_password),
+                ("confirm_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/signin"));
+    let (_, _, body) = r.get(&path).await;
+    assert!(body.contains("invalid or has expired"), "{body}");
+    assert!(!body.contains("new_password"), "no form for a used link");
+    // Posting it anyway (with this session's CSRF token) changes nothing.
+    let (status, _, body) = r
+        .submit(
+            "/signin",
+            "/signin/reset/confirm",
+            &[
+                ("token", &token),
+                ("new_password", "Another-Pass9!"),
+                ("confirm_password", "Another-Pass9!"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "a used link is refused");
+    assert!(body.contains("invalid or has expired"), "{body}");
+
+    let mut again = Browser::new(&server.url);
+    let (status, _, _) = again
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 401, "the old password no longer works");
+    let (status, location, _) = again
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", ROOT_EMAIL), ("password", new_password)],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
+}
+
+const CLOSED: (&str, &str) = (
+    "OptInRequired",
+    "The AWS Access Key Id needs a subscription for the service",
+);
+
+/// Closing the account through the console: its keys (also cached by a
+/// second replica on PostgreSQL) and its sessions are refused from then on,
+/// its root user cannot sign in, and other accounts go on.
+pub async fn console_close_account(store: StoreLocation, backend: Backend) {
+    let other = create_account(&store, "other");
+    let account = create_account_with_email(&store, "closing@example.com", "admin");
+    let a = Server::start(&store, &[]).await;
+    let b = match backend {
+        Backend::Postgres => Some(Server::start(&store, &[]).await),
+        Backend::Sqlite => None,
+    };
+    let session = a
+        .sts(&account.admin_key)
+        .get_session_token()
+        .send()
+        .await
+        .expect("session");
+    let c = session.credentials().expect("credentials");
+    let session_sts = crate::replicas::sts_session(&a, c);
+    session_sts
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("works before");
+    if let Some(b) = &b {
+        b.iam(&account.admin_key)
+            .list_users()
+            .send()
+            .await
+            .expect("replica B caches the key");
+    }
+
+    let mut root = Browser::new(&a.url);
+    let (status, location, _) = root
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("email", "closing@example.com"),
+                ("password", ROOT_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
+    let (status, _, body) = root
+        .submit(
+            "/console/account/close",
+            "/console/account/close",
+            &[("confirm", "wrong"), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    a.iam(&account.admin_key)
+        .list_users()
+        .send()
+        .await
+        .expect("a refused confirmation closes nothing");
+    let (status, _, body) = root
+        .submit(
+            "/console/account/close",
+            "/console/account/close",
+            &[
+                ("confirm", &account.account_id),
+                ("password", ROOT_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("is closed"), "{body}");
+
+    let e = a
+        .iam(&account.admin_key)
+        .list_users()
+        .send()
+        .await
+        .expect_err("a closed account's key");
+    let (code, message) = error_of(&e);
+    assert_eq!((code.as_str(), message.as_str()), CLOSED);
+    let e = session_sts
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("a closed account's session");
+    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(403));
+    if let Some(b) = &b {
+        // Replica B learns of the closing through the change feed.
+        let iam_b = b.iam(&account.admin_key);
+        let start = std::time::Instant::now();
+        let e = loop {
+            match iam_b.list_users().send().await {
+                Err(e) => break e,
+                Ok(_) => assert!(
+                    start.elapsed() < std::time::Duration::from_secs(5),
+                    "replica B still takes the closed account's key"
+                ),
+            }
+        };
+        let (code, message) = error_of(&e);
+        assert_eq!((code.as_str(), message.as_str()), CLOSED);
+    }
+    let mut again = Browser::new(&a.url);
+    let (status, _, body) = again
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("email", "closing@example.com"),
+                ("password", ROOT_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(body.contains(FAILED), "{body}");
+    a.iam(&other.admin_key)
+        .list_users()
+        .send()
+        .await
+        .expect("other accounts go on");
+}
