@@ -1,69 +1,41 @@
-//! IAM groups: the list and a create form that can attach a managed policy
-//! (an offered AWS managed one or any customer managed one).
+//! IAM groups: the list, a create form that can attach a managed policy, and
+//! a detail page per group (members, policies, deletion).
 
 use std::collections::HashMap;
 
 use axum::Form;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use keyward_core::service::PolicyFilter;
+use keyward_core::caller::Caller;
+use keyward_core::policies::EntityKind;
+use keyward_core::service::Keyward;
 
-use crate::iam::{OFFERED_POLICIES, allowed};
-use crate::pages::{Groups, UserRow};
+use crate::iam::{
+    self, Check, Target, allowed_on, create_then_attach, entity_rows, finish, sensitive, target,
+};
+use crate::pages::{GroupDetail, Groups, Section};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
 
-const PAGE: &str = "/console/iam/groups";
+type FormData = Form<HashMap<String, String>>;
 
-/// The offered AWS managed policies, then the account's own.
-async fn attachable(ctx: &Ctx, identity: &Identity) -> Vec<(String, String)> {
-    let mut all: Vec<(String, String)> = OFFERED_POLICIES
-        .iter()
-        .map(|(n, a)| ((*n).to_owned(), (*a).to_owned()))
-        .collect();
-    let filter = PolicyFilter {
-        scope: Some("Local"),
-        ..PolicyFilter::default()
-    };
-    let caller = ctx.caller(identity);
-    if let Ok(local) = ctx.console.keyward.list_policies(&caller, &filter).await {
-        all.extend(local.into_iter().map(|p| (p.name, p.arn)));
-    }
-    all
-}
+const GROUP: EntityKind = EntityKind::Group;
 
 async fn groups_page(ctx: &mut Ctx, identity: &Identity, error: Option<String>) -> Response {
-    let caller = ctx.caller(identity);
-    let all = caller.arn_for("iam", "group/");
-    if let Err(e) = allowed(ctx, identity, "iam:ListGroups", &all, None).await {
-        return web::denied(ctx, e);
-    }
-    let keyward = ctx.console.keyward.clone();
-    let groups = match keyward.list_groups(&caller, None, None, Some(1000)).await {
-        Ok(page) => page.items,
-        Err(e) => return web::plain(StatusCode::INTERNAL_SERVER_ERROR, &web::message(&e)),
+    let groups = match entity_rows(ctx, identity, GROUP).await {
+        Ok(rows) => rows,
+        Err(e) => return e.page(ctx),
     };
-    let rows = groups
-        .into_iter()
-        .map(|g| UserRow {
-            arn: g.arn(caller.partition),
-            created: show_time(g.created),
-            name: g.name,
-        })
-        .collect();
-    let policies = attachable(ctx, identity).await;
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let policies = iam::attachable(ctx, identity).await;
+    let status = iam::status(error.as_ref());
     let mut c = ctx.chrome("IAM groups");
     c.error = error;
     render_status(
         status,
         &Groups {
             c,
-            groups: rows,
+            groups,
             policies,
         },
     )
@@ -78,7 +50,7 @@ pub async fn page(mut ctx: Ctx) -> Response {
 
 /// Creates the group, then attaches the policy; both are checked against
 /// the caller's permissions first, and a failed attach leaves no group.
-pub async fn create(mut ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
     if let Err(r) = ctx.check_csrf(&form) {
         return r;
     }
@@ -87,39 +59,246 @@ pub async fn create(mut ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> 
         Err(r) => return r,
     };
     let name = field(&form, "group_name").trim().to_owned();
-    let policy = field(&form, "policy").to_owned();
+    let policies: Vec<String> = Some(field(&form, "policy").to_owned())
+        .filter(|p| !p.is_empty())
+        .into_iter()
+        .collect();
     let caller = ctx.caller(&identity);
-    let group_arn = caller.arn_for("iam", &format!("group/{name}"));
-    let mut checks = vec![("iam:CreateGroup", None)];
-    if !policy.is_empty() {
-        checks.push(("iam:AttachGroupPolicy", Some(policy.as_str())));
-    }
-    for (action, p) in checks {
-        if let Err(e) = allowed(&ctx, &identity, action, &group_arn, p).await {
-            return groups_page(&mut ctx, &identity, Some(e)).await;
-        }
+    let group = Target::unknown(&caller, GROUP, &name);
+    let mut checks = vec![Check::new("iam:CreateGroup", &group)];
+    checks.extend(
+        policies
+            .iter()
+            .map(|p| Check::with_policy("iam:AttachGroupPolicy", &group, p)),
+    );
+    if let Err(e) = iam::allowed_all(&ctx, &identity, &checks).await {
+        return groups_page(&mut ctx, &identity, Some(e)).await;
     }
     let keyward = ctx.console.keyward.clone();
-    let result = async {
-        keyward.create_group(&caller, &name, None).await?;
-        if !policy.is_empty()
-            && let Err(e) = keyward
-                .attach_policy(
-                    &caller,
-                    keyward_core::policies::EntityKind::Group,
-                    &name,
-                    &policy,
-                )
+    let create = async { keyward.create_group(&caller, &name, None).await.map(|_| ()) };
+    match create_then_attach(&keyward, &caller, GROUP, &name, &policies, create).await {
+        Ok(()) => ctx.redirect_with(iam::list_path(GROUP), format!("Group {name} is created.")),
+        Err(e) => groups_page(&mut ctx, &identity, Some(web::message(&e))).await,
+    }
+}
+
+/// The group's page, or the API's refusal of GetGroup.
+pub async fn detail_page(
+    ctx: &mut Ctx,
+    identity: &Identity,
+    name: &str,
+    error: Option<String>,
+) -> Response {
+    let caller = ctx.caller(identity);
+    let on = target(ctx, &caller, GROUP, name).await;
+    if let Err(e) = allowed_on(ctx, identity, "iam:GetGroup", &on, None).await {
+        return web::denied(ctx, e);
+    }
+    let keyward = ctx.console.keyward.clone();
+    let group = match keyward.get_group(&caller, name, None, Some(1000)).await {
+        Ok(g) => g,
+        Err(e) => return web::plain(StatusCode::NOT_FOUND, &web::message(&e)),
+    };
+    let members: Vec<String> = group.users.items.into_iter().map(|u| u.name).collect();
+    let attached = match allowed_on(ctx, identity, "iam:ListAttachedGroupPolicies", &on, None).await
+    {
+        Err(e) => Section::denied(e),
+        Ok(()) => Section::of(
+            keyward
+                .attached_policies(&caller, GROUP, name, None)
                 .await
-        {
-            let _ = keyward.delete_group(&caller, &name).await;
-            return Err(e);
+                .map(|ps| {
+                    ps.into_iter()
+                        .map(|p| (p.policy_name, p.policy_arn))
+                        .collect()
+                })
+                .map_err(|e| web::message(&e)),
+        ),
+    };
+    let addable = entity_rows(ctx, identity, EntityKind::User)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| u.name)
+        .filter(|u| !members.contains(u))
+        .collect();
+    let attachable = iam::attachable(ctx, identity).await;
+    let status = iam::status(error.as_ref());
+    let mut c = ctx.chrome(&format!("Group {name}"));
+    c.error = error;
+    render_status(
+        status,
+        &GroupDetail {
+            c,
+            base: iam::detail_path(GROUP, name),
+            name: group.group.name.clone(),
+            arn: group.group.arn(caller.partition),
+            created: show_time(group.group.created),
+            members: Section::of(Ok(members)),
+            addable,
+            attached,
+            attachable,
+        },
+    )
+}
+
+pub async fn detail(mut ctx: Ctx, Path(name): Path<String>) -> Response {
+    match ctx.identity() {
+        Ok(identity) => detail_page(&mut ctx, &identity, &name, None).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn attach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    iam::policy_change(ctx, GROUP, name, form, true).await
+}
+
+pub async fn detach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    iam::policy_change(ctx, GROUP, name, form, false).await
+}
+
+/// Adds or removes the form's `user`: AddUserToGroup or RemoveUserFromGroup
+/// on the group.
+async fn membership(
+    mut ctx: Ctx,
+    name: String,
+    form: HashMap<String, String>,
+    add: bool,
+) -> Response {
+    let identity = match sensitive(&mut ctx, &form) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let user = field(&form, "user").to_owned();
+    let caller = ctx.caller(&identity);
+    let result = async {
+        let on = target(&ctx, &caller, GROUP, &name).await;
+        let keyward = &ctx.console.keyward;
+        if add {
+            allowed_on(&ctx, &identity, "iam:AddUserToGroup", &on, None).await?;
+            keyward.add_user_to_group(&caller, &name, &user).await
+        } else {
+            allowed_on(&ctx, &identity, "iam:RemoveUserFromGroup", &on, None).await?;
+            keyward.remove_user_from_group(&caller, &name, &user).await
         }
-        Ok(())
+        .map_err(|e| web::message(&e))?;
+        let verb = if add { "added to" } else { "removed from" };
+        Ok(format!("User {user} is {verb} group {name}."))
+    }
+    .await;
+    finish(&mut ctx, &identity, GROUP, &name, result).await
+}
+
+pub async fn add_member(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    membership(ctx, name, form, true).await
+}
+
+pub async fn remove_member(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    membership(ctx, name, form, false).await
+}
+
+/// Deletes the group as AWS's console does: members removed, inline
+/// policies deleted and managed policies detached first. Every call is
+/// authorized before the first one is made.
+pub async fn delete(mut ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    let identity = match sensitive(&mut ctx, &form) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if field(&form, "confirm").trim() != name {
+        let e = format!("To delete the group, type its name {name} in the confirmation field.");
+        return detail_page(&mut ctx, &identity, &name, Some(e)).await;
+    }
+    let caller = ctx.caller(&identity);
+    let keyward = ctx.console.keyward.clone();
+    let result = async {
+        let plan = group_dependents(&ctx, &identity, &caller, &name).await?;
+        iam::allowed_all(&ctx, &identity, &plan.checks).await?;
+        plan.run(&keyward, &caller, &name)
+            .await
+            .map_err(|e| web::message(&e))
     }
     .await;
     match result {
-        Ok(()) => ctx.redirect_with(PAGE, format!("Group {name} is created.")),
-        Err(e) => groups_page(&mut ctx, &identity, Some(web::message(&e))).await,
+        Ok(()) => ctx.redirect_with(iam::list_path(GROUP), format!("Group {name} is deleted.")),
+        Err(e) => detail_page(&mut ctx, &identity, &name, Some(e)).await,
+    }
+}
+
+/// What stands in the way of DeleteGroup, and the permissions to clear it.
+pub struct Dependents {
+    pub checks: Vec<Check>,
+    members: Vec<String>,
+    inline: Vec<String>,
+    attached: Vec<String>,
+}
+
+async fn group_dependents(
+    ctx: &Ctx,
+    identity: &Identity,
+    caller: &Caller,
+    name: &str,
+) -> Result<Dependents, String> {
+    let keyward = &ctx.console.keyward;
+    let on = target(ctx, caller, GROUP, name).await;
+    let reads: Vec<Check> = [
+        "iam:GetGroup",
+        "iam:ListGroupPolicies",
+        "iam:ListAttachedGroupPolicies",
+    ]
+    .iter()
+    .map(|a| Check::new(a, &on))
+    .collect();
+    iam::allowed_all(ctx, identity, &reads).await?;
+    let m = |e: keyward_core::Error| web::message(&e);
+    let group = keyward
+        .get_group(caller, name, None, Some(1000))
+        .await
+        .map_err(m)?;
+    let inline = keyward
+        .inline_policy_names(caller, GROUP, name)
+        .await
+        .map_err(m)?;
+    let attached = keyward
+        .attached_policies(caller, GROUP, name, None)
+        .await
+        .map_err(m)?;
+    let mut plan = Dependents {
+        checks: Vec::new(),
+        members: group.users.items.into_iter().map(|u| u.name).collect(),
+        inline,
+        attached: attached.into_iter().map(|p| p.policy_arn).collect(),
+    };
+    if !plan.members.is_empty() {
+        plan.checks.push(Check::new("iam:RemoveUserFromGroup", &on));
+    }
+    if !plan.inline.is_empty() {
+        plan.checks.push(Check::new("iam:DeleteGroupPolicy", &on));
+    }
+    for arn in &plan.attached {
+        plan.checks
+            .push(Check::with_policy("iam:DetachGroupPolicy", &on, arn));
+    }
+    plan.checks.push(Check::new("iam:DeleteGroup", &on));
+    Ok(plan)
+}
+
+impl Dependents {
+    async fn run(
+        &self,
+        keyward: &Keyward,
+        caller: &Caller,
+        name: &str,
+    ) -> keyward_core::Result<()> {
+        for u in &self.members {
+            keyward.remove_user_from_group(caller, name, u).await?;
+        }
+        for p in &self.inline {
+            keyward.delete_inline_policy(caller, GROUP, name, p).await?;
+        }
+        for arn in &self.attached {
+            keyward.detach_policy(caller, GROUP, name, arn).await?;
+        }
+        keyward.delete_group(caller, name).await
     }
 }

@@ -1,21 +1,22 @@
-//! IAM users: the list and a create form (console password, an AWS managed
-//! policy), where root's warning sends people to make an everyday identity.
+//! What the IAM pages (users, groups, roles, the simulator) share: deciding
+//! whether the signed-in identity may do what an API call would do, on the
+//! resource the API would name; listing entities; undoing a multi-step
+//! create that failed part way; attaching and detaching managed policies.
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::authz::RequestKeys;
-use keyward_core::crypto::Secret;
+use keyward_core::caller::Caller;
+use keyward_core::policies::EntityKind;
+use keyward_core::service::{Keyward, PolicyFilter};
 
-use crate::pages::{UserRow, Users};
+use crate::pages::UserRow;
 use crate::session::Identity;
-use crate::web::{self, Ctx, field, render_status, show_time};
+use crate::web::{self, Ctx, field, show_time};
 
-const PAGE: &str = "/console/iam/users";
-
-/// The AWS managed policies the create form offers.
+/// The AWS managed policies the forms offer (besides the account's own).
 pub const OFFERED_POLICIES: [(&str, &str); 3] = [
     (
         "AdministratorAccess",
@@ -28,6 +29,12 @@ pub const OFFERED_POLICIES: [(&str, &str); 3] = [
     ),
 ];
 
+/// The policy AWS's console attaches to a user who must set a new password
+/// at next sign-in, so that the user may.
+pub const CHANGE_PASSWORD_POLICY: &str = "arn:aws:iam::aws:policy/IAMUserChangePassword";
+
+/// Whether the identity may perform `action` on `resource` (root always; an
+/// IAM user by its policies, as the API decides).
 pub async fn allowed(
     ctx: &Ctx,
     identity: &Identity,
@@ -35,130 +42,417 @@ pub async fn allowed(
     resource: &str,
     policy: Option<&str>,
 ) -> Result<(), String> {
+    allowed_on(ctx, identity, action, &Target::arn(resource), policy).await
+}
+
+/// An action's resource as the API names it for authorization: an existing
+/// user, group or role by its stored path, with its tags and permissions
+/// boundary as condition keys; an unknown one under `/`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub arn: String,
+    keys: RequestKeys,
+}
+
+impl Target {
+    /// An entity about to be made: under `/`, no tags.
+    pub fn unknown(caller: &Caller, kind: EntityKind, name: &str) -> Self {
+        Self::arn(&caller.arn_for("iam", &format!("{}/{name}", noun(kind))))
+    }
+
+    /// A resource named by its ARN alone (an MFA device, an instance profile).
+    pub fn arn(arn: &str) -> Self {
+        Self {
+            arn: arn.to_owned(),
+            keys: RequestKeys::default(),
+        }
+    }
+}
+
+pub async fn target(ctx: &Ctx, caller: &Caller, kind: EntityKind, name: &str) -> Target {
+    let keyward = &ctx.console.keyward;
+    let account = &caller.account_id;
+    let mut keys = RequestKeys::default();
+    let found = match kind {
+        EntityKind::User => keyward.user(account, name).await.ok().map(|u| {
+            keys.permissions_boundary
+                .clone_from(&u.permissions_boundary);
+            keys.resource_tags.clone_from(&u.tags);
+            u.arn(caller.partition)
+        }),
+        EntityKind::Group => keyward
+            .group(account, name)
+            .await
+            .ok()
+            .map(|g| g.arn(caller.partition)),
+        EntityKind::Role => keyward.role(account, name).await.ok().map(|r| {
+            keys.permissions_boundary
+                .clone_from(&r.permissions_boundary);
+            keys.resource_tags.clone_from(&r.tags);
+            r.arn(caller.partition)
+        }),
+    };
+    match found {
+        Some(arn) => Target { arn, keys },
+        None => Target::unknown(caller, kind, name),
+    }
+}
+
+pub async fn allowed_on(
+    ctx: &Ctx,
+    identity: &Identity,
+    action: &str,
+    target: &Target,
+    policy: Option<&str>,
+) -> Result<(), String> {
     if identity.is_root() {
         return Ok(());
     }
-    let keys = RequestKeys {
-        policy_arn: policy.map(str::to_owned),
-        ..RequestKeys::default()
-    };
+    let mut keys = target.keys.clone();
+    keys.policy_arn = policy.map(str::to_owned);
     ctx.console
         .keyward
-        .authorize(&ctx.caller(identity), action, resource, &keys)
+        .authorize(&ctx.caller(identity), action, &target.arn, &keys)
         .await
         .map_err(|e| web::message(&e))
 }
 
-async fn users_page(ctx: &mut Ctx, identity: &Identity, error: Option<String>) -> Response {
-    let caller = ctx.caller(identity);
-    let all_users = caller.arn_for("iam", "user/");
-    if let Err(e) = allowed(ctx, identity, "iam:ListUsers", &all_users, None).await {
-        return web::denied(ctx, e);
+/// One permission a change needs: an action on a target, with the managed
+/// policy it attaches or detaches (`iam:PolicyARN`).
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub action: &'static str,
+    pub target: Target,
+    pub policy: Option<String>,
+}
+
+impl Check {
+    pub fn new(action: &'static str, target: &Target) -> Self {
+        Self {
+            action,
+            target: target.clone(),
+            policy: None,
+        }
     }
-    let keyward = ctx.console.keyward.clone();
-    let users = match keyward.list_users(&caller, None, None, Some(1000)).await {
-        Ok(page) => page.items,
-        Err(e) => return web::plain(StatusCode::INTERNAL_SERVER_ERROR, &web::message(&e)),
+
+    pub fn with_policy(action: &'static str, target: &Target, policy: &str) -> Self {
+        Self {
+            action,
+            target: target.clone(),
+            policy: Some(policy.to_owned()),
+        }
+    }
+}
+
+/// Every check, in order; the first refusal is the answer. Run before any
+/// write, so a refused step leaves nothing done.
+pub async fn allowed_all(ctx: &Ctx, identity: &Identity, checks: &[Check]) -> Result<(), String> {
+    for c in checks {
+        allowed_on(ctx, identity, c.action, &c.target, c.policy.as_deref()).await?;
+    }
+    Ok(())
+}
+
+/// `user`, `group` or `role`: the ARN's resource type.
+pub fn noun(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "user",
+        EntityKind::Group => "group",
+        EntityKind::Role => "role",
+    }
+}
+
+/// The list page of a kind.
+pub fn list_path(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "/console/iam/users",
+        EntityKind::Group => "/console/iam/groups",
+        EntityKind::Role => "/console/iam/roles",
+    }
+}
+
+/// The detail page of one entity.
+pub fn detail_path(kind: EntityKind, name: &str) -> String {
+    format!("{}/{name}", list_path(kind))
+}
+
+fn list_action(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "iam:ListUsers",
+        EntityKind::Group => "iam:ListGroups",
+        EntityKind::Role => "iam:ListRoles",
+    }
+}
+
+/// The entities of a kind, when the identity may list them (ListUsers,
+/// ListGroups or ListRoles on the path `/`).
+pub async fn entity_rows(
+    ctx: &Ctx,
+    identity: &Identity,
+    kind: EntityKind,
+) -> Result<Vec<UserRow>, Listing> {
+    let caller = ctx.caller(identity);
+    let all = caller.arn_for("iam", &format!("{}/", noun(kind)));
+    allowed(ctx, identity, list_action(kind), &all, None)
+        .await
+        .map_err(Listing::Denied)?;
+    let keyward = &ctx.console.keyward;
+    let p = caller.partition;
+    let row = |name: String, arn: String, created| UserRow {
+        name,
+        arn,
+        created: show_time(created),
     };
-    let rows = users
-        .into_iter()
-        .map(|u| UserRow {
-            arn: u.arn(caller.partition),
-            created: show_time(u.created),
-            name: u.name,
-        })
-        .collect();
-    let status = if error.is_some() {
+    let rows = match kind {
+        EntityKind::User => keyward
+            .list_users(&caller, None, None, Some(1000))
+            .await
+            .map(|page| {
+                page.items
+                    .into_iter()
+                    .map(|u| row(u.arn(p), u.name, u.created))
+                    .collect()
+            }),
+        EntityKind::Group => keyward
+            .list_groups(&caller, None, None, Some(1000))
+            .await
+            .map(|page| {
+                page.items
+                    .into_iter()
+                    .map(|g| row(g.arn(p), g.name, g.created))
+                    .collect()
+            }),
+        EntityKind::Role => keyward
+            .list_roles(&caller, None, None, Some(1000))
+            .await
+            .map(|page| {
+                page.items
+                    .into_iter()
+                    .map(|r| row(r.arn(p), r.name, r.created))
+                    .collect()
+            }),
+    };
+    rows.map_err(|e| Listing::Failed(web::message(&e)))
+}
+
+/// Why a list could not be shown.
+#[derive(Debug)]
+pub enum Listing {
+    Denied(String),
+    Failed(String),
+}
+
+impl Listing {
+    /// The page answering it: 403 with AWS's text, or 500.
+    pub fn page(self, ctx: &mut Ctx) -> Response {
+        match self {
+            Self::Denied(e) => web::denied(ctx, e),
+            Self::Failed(e) => web::plain(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        }
+    }
+}
+
+/// 400 when the form just sent went wrong, else 200.
+pub fn status(error: Option<&String>) -> StatusCode {
+    if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
+    }
+}
+
+/// The offered AWS managed policies, then the account's own.
+pub async fn attachable(ctx: &Ctx, identity: &Identity) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = OFFERED_POLICIES
+        .iter()
+        .map(|(n, a)| ((*n).to_owned(), (*a).to_owned()))
+        .collect();
+    let filter = PolicyFilter {
+        scope: Some("Local"),
+        ..PolicyFilter::default()
     };
-    let mut c = ctx.chrome("IAM users");
-    c.error = error;
-    render_status(
-        status,
-        &Users {
-            c,
-            users: rows,
-            policies: OFFERED_POLICIES
-                .iter()
-                .map(|(n, a)| ((*n).to_owned(), (*a).to_owned()))
-                .collect(),
-        },
-    )
+    let caller = ctx.caller(identity);
+    if let Ok(local) = ctx.console.keyward.list_policies(&caller, &filter).await {
+        all.extend(local.into_iter().map(|p| (p.name, p.arn)));
+    }
+    all
 }
 
-pub async fn page(mut ctx: Ctx) -> Response {
-    match ctx.identity() {
-        Ok(identity) => users_page(&mut ctx, &identity, None).await,
-        Err(r) => r,
+/// A write done by a multi-step create, and how to take it back.
+#[derive(Debug)]
+pub enum Undo {
+    Delete(EntityKind, String),
+    LoginProfile(String),
+    AccessKey { user: String, id: String },
+    Membership { group: String, user: String },
+    Attachment(EntityKind, String, String),
+}
+
+/// Takes back `done`, last first, so a failed create leaves nothing behind.
+pub async fn undo(keyward: &Keyward, caller: &Caller, done: Vec<Undo>) {
+    for step in done.into_iter().rev() {
+        let result = match &step {
+            Undo::Delete(EntityKind::User, name) => keyward.delete_user(caller, name).await,
+            Undo::Delete(EntityKind::Group, name) => keyward.delete_group(caller, name).await,
+            Undo::Delete(EntityKind::Role, name) => keyward.delete_role(caller, name).await,
+            Undo::LoginProfile(user) => keyward.delete_login_profile(caller, user).await,
+            Undo::AccessKey { user, id } => keyward.delete_access_key(caller, Some(user), id).await,
+            Undo::Membership { group, user } => {
+                keyward.remove_user_from_group(caller, group, user).await
+            }
+            Undo::Attachment(kind, name, arn) => {
+                keyward.detach_policy(caller, *kind, name, arn).await
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, step = ?step, "console: undoing a failed create");
+        }
     }
 }
 
-/// Creates the user, then its console password and policy. Each step is
-/// checked against the caller's permissions before anything is written.
-pub async fn create(mut ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> Response {
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
+/// Creates an entity and attaches `policies` to it; a failed attach takes
+/// the entity back. The checks were made before.
+pub async fn create_then_attach<F>(
+    keyward: &Keyward,
+    caller: &Caller,
+    kind: EntityKind,
+    name: &str,
+    policies: &[String],
+    create: F,
+) -> keyward_core::Result<()>
+where
+    F: Future<Output = keyward_core::Result<()>>,
+{
+    create.await?;
+    let mut done = vec![Undo::Delete(kind, name.to_owned())];
+    for arn in policies {
+        if let Err(e) = keyward.attach_policy(caller, kind, name, arn).await {
+            undo(keyward, caller, done).await;
+            return Err(e);
+        }
+        done.push(Undo::Attachment(kind, name.to_owned(), arn.clone()));
     }
-    let identity = match ctx.recent_identity() {
+    Ok(())
+}
+
+/// The form's fields, several values per name kept (multiple selects).
+#[derive(Debug, Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every non-empty value of `name`, once each, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (k, v) in &self.0 {
+            if k == name && !v.is_empty() && !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+
+    /// The single-valued view the CSRF check reads.
+    pub fn single(&self) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        map.insert("csrf".to_owned(), self.get("csrf").to_owned());
+        map
+    }
+}
+
+/// A detail page's change: a valid CSRF token and a recent sign-in.
+pub fn sensitive(ctx: &mut Ctx, form: &HashMap<String, String>) -> Result<Identity, Response> {
+    ctx.check_csrf(form)?;
+    ctx.recent_identity()
+}
+
+/// A detail page again, with what went wrong.
+pub async fn show_detail(
+    ctx: &mut Ctx,
+    identity: &Identity,
+    kind: EntityKind,
+    name: &str,
+    error: Option<String>,
+) -> Response {
+    match kind {
+        EntityKind::User => crate::users::detail_page(ctx, identity, name, error).await,
+        EntityKind::Group => crate::groups::detail_page(ctx, identity, name, error).await,
+        EntityKind::Role => crate::roles::detail_page(ctx, identity, name, error).await,
+    }
+}
+
+/// After a change on a detail page: back to it with the message, or the
+/// page again with what went wrong.
+pub async fn finish(
+    ctx: &mut Ctx,
+    identity: &Identity,
+    kind: EntityKind,
+    name: &str,
+    result: Result<String, String>,
+) -> Response {
+    match result {
+        Ok(message) => ctx.redirect_with(&detail_path(kind, name), message),
+        Err(e) => show_detail(ctx, identity, kind, name, Some(e)).await,
+    }
+}
+
+fn policy_action(kind: EntityKind, attach: bool) -> &'static str {
+    match (kind, attach) {
+        (EntityKind::User, true) => "iam:AttachUserPolicy",
+        (EntityKind::User, false) => "iam:DetachUserPolicy",
+        (EntityKind::Group, true) => "iam:AttachGroupPolicy",
+        (EntityKind::Group, false) => "iam:DetachGroupPolicy",
+        (EntityKind::Role, true) => "iam:AttachRolePolicy",
+        (EntityKind::Role, false) => "iam:DetachRolePolicy",
+    }
+}
+
+/// Attaches (or detaches) the form's `policy`, authorized as the API's
+/// Attach/Detach{User,Group,Role}Policy on the entity with `iam:PolicyARN`.
+pub async fn policy_change(
+    mut ctx: Ctx,
+    kind: EntityKind,
+    name: String,
+    form: HashMap<String, String>,
+    attach: bool,
+) -> Response {
+    let identity = match sensitive(&mut ctx, &form) {
         Ok(i) => i,
         Err(r) => return r,
     };
-    let name = field(&form, "user_name").trim().to_owned();
-    let password = Secret::new(field(&form, "password"));
     let policy = field(&form, "policy").to_owned();
-    if !policy.is_empty() && !OFFERED_POLICIES.iter().any(|(_, a)| *a == policy) {
-        return users_page(
-            &mut ctx,
-            &identity,
-            Some("Choose one of the offered policies.".into()),
-        )
-        .await;
-    }
     let caller = ctx.caller(&identity);
-    let user_arn = caller.arn_for("iam", &format!("user/{name}"));
-    let mut checks = vec![("iam:CreateUser", None)];
-    if !password.expose().is_empty() {
-        checks.push(("iam:CreateLoginProfile", None));
-    }
-    if !policy.is_empty() {
-        checks.push(("iam:AttachUserPolicy", Some(policy.as_str())));
-    }
-    for (action, p) in checks {
-        if let Err(e) = allowed(&ctx, &identity, action, &user_arn, p).await {
-            return users_page(&mut ctx, &identity, Some(e)).await;
-        }
-    }
-    let keyward = ctx.console.keyward.clone();
     let result = async {
-        keyward
-            .create_user(&caller, &name, None, None, Vec::new())
-            .await?;
-        let rest = async {
-            if !password.expose().is_empty() {
-                keyward
-                    .create_login_profile(&caller, &name, &password, false)
-                    .await?;
-            }
-            if !policy.is_empty() {
-                keyward.attach_user_policy(&caller, &name, &policy).await?;
-            }
-            Ok(())
-        }
-        .await;
-        // A password the policy refuses leaves no half-made user behind.
-        if let Err(e) = rest {
-            let _ = keyward.detach_user_policy(&caller, &name, &policy).await;
-            let _ = keyward.delete_login_profile(&caller, &name).await;
-            let _ = keyward.delete_user(&caller, &name).await;
-            return Err(e);
-        }
-        Ok(())
+        let target = target(&ctx, &caller, kind, &name).await;
+        allowed_on(
+            &ctx,
+            &identity,
+            policy_action(kind, attach),
+            &target,
+            Some(&policy),
+        )
+        .await?;
+        let keyward = &ctx.console.keyward;
+        let (done, verb) = if attach {
+            (
+                keyward.attach_policy(&caller, kind, &name, &policy).await,
+                "attached to",
+            )
+        } else {
+            (
+                keyward.detach_policy(&caller, kind, &name, &policy).await,
+                "detached from",
+            )
+        };
+        done.map_err(|e| web::message(&e))?;
+        Ok(format!("Policy {policy} is {verb} {name}."))
     }
     .await;
-    match result {
-        Ok(()) => ctx.redirect_with(PAGE, format!("User {name} is created.")),
-        Err(e) => users_page(&mut ctx, &identity, Some(web::message(&e))).await,
-    }
+    finish(&mut ctx, &identity, kind, &name, result).await
 }

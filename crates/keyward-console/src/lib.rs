@@ -26,6 +26,7 @@ mod session;
 mod signin;
 mod simulator;
 mod throttle;
+mod users;
 mod web;
 mod webauthn;
 
@@ -90,6 +91,42 @@ impl Console {
     }
 }
 
+/// The users, groups and roles pages: lists with create forms, a detail
+/// page per entity and the changes made there.
+fn iam_routes() -> Router<Arc<Console>> {
+    const U: &str = "/console/iam/users";
+    const G: &str = "/console/iam/groups";
+    const R: &str = "/console/iam/roles";
+    let at = |base: &str, rest: &str| format!("{base}/{{name}}{rest}");
+    Router::new()
+        .route(U, get(users::page).post(users::create))
+        .route(&at(U, ""), get(users::detail))
+        .route(&at(U, "/new-key"), get(users::key_created_page))
+        .route(&at(U, "/new-key/download"), get(users::key_download))
+        .route(&at(U, "/new-key/done"), post(users::key_done))
+        .route(&at(U, "/groups/add"), post(users::join_group))
+        .route(&at(U, "/groups/remove"), post(users::leave_group))
+        .route(&at(U, "/policies/attach"), post(users::attach))
+        .route(&at(U, "/policies/detach"), post(users::detach))
+        .route(&at(U, "/keys/status"), post(users::key_status))
+        .route(&at(U, "/keys/delete"), post(users::key_delete))
+        .route(&at(U, "/password"), post(users::set_password))
+        .route(&at(U, "/password/remove"), post(users::remove_password))
+        .route(&at(U, "/delete"), post(users::delete))
+        .route(G, get(groups::page).post(groups::create))
+        .route(&at(G, ""), get(groups::detail))
+        .route(&at(G, "/members/add"), post(groups::add_member))
+        .route(&at(G, "/members/remove"), post(groups::remove_member))
+        .route(&at(G, "/policies/attach"), post(groups::attach))
+        .route(&at(G, "/policies/detach"), post(groups::detach))
+        .route(&at(G, "/delete"), post(groups::delete))
+        .route(R, get(roles::page).post(roles::create))
+        .route(&at(R, ""), get(roles::detail))
+        .route(&at(R, "/policies/attach"), post(roles::attach))
+        .route(&at(R, "/policies/detach"), post(roles::detach))
+        .route(&at(R, "/delete"), post(roles::delete))
+}
+
 /// The console's routes: `/signin…` for signing in and out, `/console…` for
 /// the signed-in pages.
 pub fn router(console: Arc<Console>) -> Router {
@@ -125,6 +162,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route(
             "/signin/mfa",
             get(signin::mfa_page).post(signin::mfa_submit),
+        )
+        .route(
+            "/signin/password",
+            get(signin::password_page).post(signin::password_submit),
         )
         .route("/signout", post(signin::sign_out))
         .route(
@@ -185,12 +226,7 @@ pub fn router(console: Arc<Console>) -> Router {
             "/console/account/close",
             get(account::close_page).post(account::close),
         )
-        .route("/console/iam/users", get(iam::page).post(iam::create))
-        .route(
-            "/console/iam/groups",
-            get(groups::page).post(groups::create),
-        )
-        .route("/console/iam/roles", get(roles::page).post(roles::create))
+        .merge(iam_routes())
         .route(
             "/console/iam/simulator",
             get(simulator::page).post(simulator::run),

@@ -168,8 +168,106 @@ pub struct UserRow {
 pub struct Users {
     pub c: Chrome,
     pub users: Vec<UserRow>,
-    /// (name, ARN) of the policies the create form offers.
+    /// The groups a new user may join.
+    pub groups: Vec<String>,
+    /// (name, ARN) of the managed policies the create form offers.
     pub policies: Vec<(String, String)>,
+}
+
+/// A part of a detail page: what the identity may read, or why not.
+#[derive(Debug, Clone)]
+pub struct Section<T> {
+    pub items: Vec<T>,
+    /// The refusal (AWS's AccessDenied text) when the read is not allowed.
+    pub denied: Option<String>,
+}
+
+impl<T> Section<T> {
+    pub fn denied(message: String) -> Self {
+        Self {
+            items: Vec::new(),
+            denied: Some(message),
+        }
+    }
+
+    pub fn of(read: Result<Vec<T>, String>) -> Self {
+        match read {
+            Ok(items) => Self {
+                items,
+                denied: None,
+            },
+            Err(e) => Self::denied(e),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_detail.html")]
+pub struct UserDetail {
+    pub c: Chrome,
+    /// The page's path, which the forms post under.
+    pub base: String,
+    pub name: String,
+    pub arn: String,
+    pub created: String,
+    pub groups: Section<String>,
+    /// Groups the user is not in (to add).
+    pub joinable: Vec<String>,
+    /// (name, ARN) of the attached managed policies.
+    pub attached: Section<(String, String)>,
+    pub attachable: Vec<(String, String)>,
+    pub keys: Section<KeyRow>,
+    /// One item (PasswordResetRequired) when the user has a console password.
+    pub login: Section<bool>,
+}
+
+#[derive(Template)]
+#[template(path = "user_key_created.html")]
+pub struct UserKeyCreated {
+    pub c: Chrome,
+    pub base: String,
+    pub user_name: String,
+    pub sign_in_url: String,
+    pub id: String,
+    pub secret: String,
+    pub file_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "group_detail.html")]
+pub struct GroupDetail {
+    pub c: Chrome,
+    pub base: String,
+    pub name: String,
+    pub arn: String,
+    pub created: String,
+    pub members: Section<String>,
+    /// Users not in the group (to add).
+    pub addable: Vec<String>,
+    pub attached: Section<(String, String)>,
+    pub attachable: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "role_detail.html")]
+pub struct RoleDetail {
+    pub c: Chrome,
+    pub base: String,
+    pub name: String,
+    pub arn: String,
+    pub created: String,
+    /// The trust policy, indented when it is JSON.
+    pub trust: String,
+    pub attached: Section<(String, String)>,
+    pub attachable: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "password_change.html")]
+pub struct PasswordChange {
+    pub c: Chrome,
+    pub account: String,
+    pub user_name: String,
 }
 
 #[derive(Template)]
@@ -247,8 +345,10 @@ pub struct SimRow {
 #[template(path = "simulator.html")]
 pub struct Simulator {
     pub c: Chrome,
-    /// (name, ARN) of the account's users.
+    /// (name, ARN) of the account's users, groups and roles the identity may list.
     pub users: Vec<(String, String)>,
+    pub groups: Vec<(String, String)>,
+    pub roles: Vec<(String, String)>,
     pub chosen: String,
     pub actions: String,
     pub resource: String,

@@ -1,36 +1,27 @@
-//! IAM roles: the list and a create form (trust policy, a managed policy to
-//! attach); the trust policy starts as "this account may assume it".
+//! IAM roles: the list, a create form (trust policy, a managed policy to
+//! attach; the trust policy starts as "this account may assume it") and a
+//! detail page per role (trust policy, policies, deletion).
 
 use std::collections::HashMap;
 
 use axum::Form;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use keyward_core::service::{NewRole, PolicyFilter};
+use keyward_core::caller::Caller;
+use keyward_core::policies::EntityKind;
+use keyward_core::service::{Keyward, NewRole};
 
-use crate::iam::{OFFERED_POLICIES, allowed};
-use crate::pages::{Roles, UserRow};
+use crate::iam::{
+    self, Check, Target, allowed_on, create_then_attach, entity_rows, sensitive, target,
+};
+use crate::pages::{RoleDetail, Roles, Section};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
 
-const PAGE: &str = "/console/iam/roles";
+type FormData = Form<HashMap<String, String>>;
 
-/// The offered AWS managed policies, then the account's own.
-async fn attachable(ctx: &Ctx, identity: &Identity) -> Vec<(String, String)> {
-    let mut all: Vec<(String, String)> = OFFERED_POLICIES
-        .iter()
-        .map(|(n, a)| ((*n).to_owned(), (*a).to_owned()))
-        .collect();
-    let filter = PolicyFilter {
-        scope: Some("Local"),
-        ..PolicyFilter::default()
-    };
-    let caller = ctx.caller(identity);
-    if let Ok(local) = ctx.console.keyward.list_policies(&caller, &filter).await {
-        all.extend(local.into_iter().map(|p| (p.name, p.arn)));
-    }
-    all
-}
+const ROLE: EntityKind = EntityKind::Role;
 
 async fn roles_page(
     ctx: &mut Ctx,
@@ -38,30 +29,12 @@ async fn roles_page(
     trust: Option<String>,
     error: Option<String>,
 ) -> Response {
-    let caller = ctx.caller(identity);
-    let all = caller.arn_for("iam", "role/");
-    if let Err(e) = allowed(ctx, identity, "iam:ListRoles", &all, None).await {
-        return web::denied(ctx, e);
-    }
-    let keyward = ctx.console.keyward.clone();
-    let roles = match keyward.list_roles(&caller, None, None, Some(1000)).await {
-        Ok(page) => page.items,
-        Err(e) => return web::plain(StatusCode::INTERNAL_SERVER_ERROR, &web::message(&e)),
+    let roles = match entity_rows(ctx, identity, ROLE).await {
+        Ok(rows) => rows,
+        Err(e) => return e.page(ctx),
     };
-    let rows = roles
-        .into_iter()
-        .map(|r| UserRow {
-            arn: r.arn(caller.partition),
-            created: show_time(r.created),
-            name: r.name,
-        })
-        .collect();
-    let policies = attachable(ctx, identity).await;
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let policies = iam::attachable(ctx, identity).await;
+    let status = iam::status(error.as_ref());
     let trust = trust.unwrap_or_else(|| default_trust(&identity.account_id));
     let mut c = ctx.chrome("IAM roles");
     c.error = error;
@@ -69,7 +42,7 @@ async fn roles_page(
         status,
         &Roles {
             c,
-            roles: rows,
+            roles,
             policies,
             trust,
         },
@@ -85,7 +58,7 @@ pub async fn page(mut ctx: Ctx) -> Response {
 
 /// Creates the role, then attaches the policy; both are checked against
 /// the caller's permissions first, and a failed attach leaves no role.
-pub async fn create(mut ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
     if let Err(r) = ctx.check_csrf(&form) {
         return r;
     }
@@ -95,20 +68,23 @@ pub async fn create(mut ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> 
     };
     let name = field(&form, "role_name").trim().to_owned();
     let trust = field(&form, "trust_policy").to_owned();
-    let policy = field(&form, "policy").to_owned();
+    let policies: Vec<String> = Some(field(&form, "policy").to_owned())
+        .filter(|p| !p.is_empty())
+        .into_iter()
+        .collect();
     let caller = ctx.caller(&identity);
-    let role_arn = caller.arn_for("iam", &format!("role/{name}"));
-    let mut checks = vec![("iam:CreateRole", None)];
-    if !policy.is_empty() {
-        checks.push(("iam:AttachRolePolicy", Some(policy.as_str())));
-    }
-    for (action, p) in checks {
-        if let Err(e) = allowed(&ctx, &identity, action, &role_arn, p).await {
-            return roles_page(&mut ctx, &identity, Some(trust), Some(e)).await;
-        }
+    let role = Target::unknown(&caller, ROLE, &name);
+    let mut checks = vec![Check::new("iam:CreateRole", &role)];
+    checks.extend(
+        policies
+            .iter()
+            .map(|p| Check::with_policy("iam:AttachRolePolicy", &role, p)),
+    );
+    if let Err(e) = iam::allowed_all(&ctx, &identity, &checks).await {
+        return roles_page(&mut ctx, &identity, Some(trust), Some(e)).await;
     }
     let keyward = ctx.console.keyward.clone();
-    let result = async {
+    let create = async {
         let input = NewRole {
             name: &name,
             path: None,
@@ -118,25 +94,10 @@ pub async fn create(mut ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> 
             permissions_boundary: None,
             tags: Vec::new(),
         };
-        keyward.create_role(&caller, input).await?;
-        if !policy.is_empty()
-            && let Err(e) = keyward
-                .attach_policy(
-                    &caller,
-                    keyward_core::policies::EntityKind::Role,
-                    &name,
-                    &policy,
-                )
-                .await
-        {
-            let _ = keyward.delete_role(&caller, &name).await;
-            return Err(e);
-        }
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => ctx.redirect_with(PAGE, format!("Role {name} is created.")),
+        keyward.create_role(&caller, input).await.map(|_| ())
+    };
+    match create_then_attach(&keyward, &caller, ROLE, &name, &policies, create).await {
+        Ok(()) => ctx.redirect_with(iam::list_path(ROLE), format!("Role {name} is created.")),
         Err(e) => roles_page(&mut ctx, &identity, Some(trust), Some(web::message(&e))).await,
     }
 }
@@ -146,4 +107,190 @@ fn default_trust(account_id: &str) -> String {
     format!(
         "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {{\n      \"Effect\": \"Allow\",\n      \"Principal\": {{ \"AWS\": \"arn:aws:iam::{account_id}:root\" }},\n      \"Action\": \"sts:AssumeRole\"\n    }}\n  ]\n}}"
     )
+}
+
+/// The trust policy indented for reading (as submitted when not JSON).
+fn pretty(document: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(document)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| document.to_owned())
+}
+
+/// The role's page, or the API's refusal of GetRole.
+pub async fn detail_page(
+    ctx: &mut Ctx,
+    identity: &Identity,
+    name: &str,
+    error: Option<String>,
+) -> Response {
+    let caller = ctx.caller(identity);
+    let on = target(ctx, &caller, ROLE, name).await;
+    if let Err(e) = allowed_on(ctx, identity, "iam:GetRole", &on, None).await {
+        return web::denied(ctx, e);
+    }
+    let keyward = ctx.console.keyward.clone();
+    let role = match keyward.role(&caller.account_id, name).await {
+        Ok(r) => r,
+        Err(e) => return web::plain(StatusCode::NOT_FOUND, &web::message(&e)),
+    };
+    let attached = match allowed_on(ctx, identity, "iam:ListAttachedRolePolicies", &on, None).await
+    {
+        Err(e) => Section::denied(e),
+        Ok(()) => Section::of(
+            keyward
+                .attached_policies(&caller, ROLE, name, None)
+                .await
+                .map(|ps| {
+                    ps.into_iter()
+                        .map(|p| (p.policy_name, p.policy_arn))
+                        .collect()
+                })
+                .map_err(|e| web::message(&e)),
+        ),
+    };
+    let attachable = iam::attachable(ctx, identity).await;
+    let status = iam::status(error.as_ref());
+    let mut c = ctx.chrome(&format!("Role {name}"));
+    c.error = error;
+    render_status(
+        status,
+        &RoleDetail {
+            c,
+            base: iam::detail_path(ROLE, name),
+            name: role.name.clone(),
+            arn: role.arn(caller.partition),
+            created: show_time(role.created),
+            trust: pretty(&role.trust_policy),
+            attached,
+            attachable,
+        },
+    )
+}
+
+pub async fn detail(mut ctx: Ctx, Path(name): Path<String>) -> Response {
+    match ctx.identity() {
+        Ok(identity) => detail_page(&mut ctx, &identity, &name, None).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn attach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    iam::policy_change(ctx, ROLE, name, form, true).await
+}
+
+pub async fn detach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    iam::policy_change(ctx, ROLE, name, form, false).await
+}
+
+/// Deletes the role as AWS's console does: removed from its instance
+/// profiles, inline policies deleted, managed policies detached, then the
+/// role. Every call is authorized before the first one is made.
+pub async fn delete(mut ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    let identity = match sensitive(&mut ctx, &form) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if field(&form, "confirm").trim() != name {
+        let e = format!("To delete the role, type its name {name} in the confirmation field.");
+        return detail_page(&mut ctx, &identity, &name, Some(e)).await;
+    }
+    let caller = ctx.caller(&identity);
+    let keyward = ctx.console.keyward.clone();
+    let result = async {
+        let plan = role_dependents(&ctx, &identity, &caller, &name).await?;
+        iam::allowed_all(&ctx, &identity, &plan.checks).await?;
+        plan.run(&keyward, &caller, &name)
+            .await
+            .map_err(|e| web::message(&e))
+    }
+    .await;
+    match result {
+        Ok(()) => ctx.redirect_with(iam::list_path(ROLE), format!("Role {name} is deleted.")),
+        Err(e) => detail_page(&mut ctx, &identity, &name, Some(e)).await,
+    }
+}
+
+/// What stands in the way of DeleteRole, and the permissions to clear it.
+struct Dependents {
+    checks: Vec<Check>,
+    profiles: Vec<String>,
+    inline: Vec<String>,
+    attached: Vec<String>,
+}
+
+async fn role_dependents(
+    ctx: &Ctx,
+    identity: &Identity,
+    caller: &Caller,
+    name: &str,
+) -> Result<Dependents, String> {
+    let keyward = &ctx.console.keyward;
+    let on = target(ctx, caller, ROLE, name).await;
+    let reads: Vec<Check> = [
+        "iam:ListInstanceProfilesForRole",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+    ]
+    .iter()
+    .map(|a| Check::new(a, &on))
+    .collect();
+    iam::allowed_all(ctx, identity, &reads).await?;
+    let m = |e: keyward_core::Error| web::message(&e);
+    let profiles = keyward
+        .instance_profiles_for_role(caller, name)
+        .await
+        .map_err(m)?;
+    let inline = keyward
+        .inline_policy_names(caller, ROLE, name)
+        .await
+        .map_err(m)?;
+    let attached = keyward
+        .attached_policies(caller, ROLE, name, None)
+        .await
+        .map_err(m)?;
+    let mut checks = Vec::new();
+    for p in &profiles {
+        let profile = Target::arn(&p.arn(caller.partition));
+        checks.push(Check::new("iam:RemoveRoleFromInstanceProfile", &profile));
+    }
+    if !inline.is_empty() {
+        checks.push(Check::new("iam:DeleteRolePolicy", &on));
+    }
+    for a in &attached {
+        checks.push(Check::with_policy(
+            "iam:DetachRolePolicy",
+            &on,
+            &a.policy_arn,
+        ));
+    }
+    checks.push(Check::new("iam:DeleteRole", &on));
+    Ok(Dependents {
+        checks,
+        profiles: profiles.into_iter().map(|p| p.name).collect(),
+        inline,
+        attached: attached.into_iter().map(|p| p.policy_arn).collect(),
+    })
+}
+
+impl Dependents {
+    async fn run(
+        &self,
+        keyward: &Keyward,
+        caller: &Caller,
+        name: &str,
+    ) -> keyward_core::Result<()> {
+        for p in &self.profiles {
+            keyward
+                .remove_role_from_instance_profile(caller, p, name)
+                .await?;
+        }
+        for p in &self.inline {
+            keyward.delete_inline_policy(caller, ROLE, name, p).await?;
+        }
+        for arn in &self.attached {
+            keyward.detach_policy(caller, ROLE, name, arn).await?;
+        }
+        keyward.delete_role(caller, name).await
+    }
 }

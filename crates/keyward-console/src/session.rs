@@ -37,6 +37,9 @@ pub struct Identity {
     /// Unix seconds of the sign-in (for re-authentication).
     pub signed_in_at: i64,
     pub mfa_used: bool,
+    /// The IAM user's login profile has PasswordResetRequired: no page but
+    /// the password change until a new password is set.
+    pub password_reset_required: bool,
 }
 
 impl Identity {
@@ -77,6 +80,9 @@ pub struct Session {
     pub root_warning_ack: bool,
     /// The secret of a key just created, until the user is done with it.
     pub new_key: Option<(String, Secret)>,
+    /// (user name, key id, secret) of a key made with a new IAM user, until
+    /// the creator is done with it.
+    pub new_user_key: Option<(String, String, Secret)>,
     pub pending_mfa: Option<PendingMfa>,
     /// A security key registration in progress: its name and state.
     pub webauthn_registration: Option<(String, PasskeyRegistration)>,
@@ -93,6 +99,7 @@ impl Session {
             flash: None,
             root_warning_ack: false,
             new_key: None,
+            new_user_key: None,
             pending_mfa: None,
             webauthn_registration: None,
             webauthn_authentication: None,
@@ -211,6 +218,7 @@ mod tests {
             display: "root".into(),
             signed_in_at: 0,
             mfa_used: false,
+            password_reset_required: false,
         });
         sessions.save(&id, s);
         let mut t = 0;

@@ -11,7 +11,7 @@ use keyward_core::caller::Principal;
 use keyward_core::crypto::Secret;
 use keyward_core::service::{PasswordChecked, RESET_LINK_SECS, SIGN_IN_FAILED, SignInName};
 
-use crate::pages::{ResetConfirm, ResetRequest, SigninIam, SigninMfa, SigninRoot};
+use crate::pages::{PasswordChange, ResetConfirm, ResetRequest, SigninIam, SigninMfa, SigninRoot};
 use crate::session::{Identity, MFA_ATTEMPTS, MFA_STEP_SECS, Stage};
 use crate::web::{self, Ctx, field, render, render_status};
 
@@ -109,7 +109,7 @@ async fn after_password(ctx: &mut Ctx, who: PasswordChecked) -> Response {
         {
             return web::plain(StatusCode::INTERNAL_SERVER_ERROR, &web::message(&e));
         }
-        session.stage = Stage::SignedIn(identity_of(&who, now, false));
+        session.stage = Stage::SignedIn(identity_of(ctx, &who, now, false).await);
         return signed_in_redirect(ctx, session, "/console");
     }
     session.stage = Stage::Mfa {
@@ -120,7 +120,7 @@ async fn after_password(ctx: &mut Ctx, who: PasswordChecked) -> Response {
     signed_in_redirect(ctx, session, "/signin/mfa")
 }
 
-fn identity_of(who: &PasswordChecked, now: i64, mfa_used: bool) -> Identity {
+async fn identity_of(ctx: &Ctx, who: &PasswordChecked, now: i64, mfa_used: bool) -> Identity {
     let display = match &who.principal {
         Principal::User { name, .. } => format!(
             "{name} @ {}",
@@ -137,6 +137,25 @@ fn identity_of(who: &PasswordChecked, now: i64, mfa_used: bool) -> Identity {
         display,
         signed_in_at: now,
         mfa_used,
+        password_reset_required: reset_required(ctx, who).await,
+    }
+}
+
+/// Whether the IAM user's login profile asks for a new password now.
+async fn reset_required(ctx: &Ctx, who: &PasswordChecked) -> bool {
+    let Principal::User { name, .. } = &who.principal else {
+        return false;
+    };
+    let caller = ctx.console.keyward.console_caller(
+        &who.account.account_id,
+        who.principal.clone(),
+        ctx.client.source_ip,
+        ctx.console.config.secure_cookies,
+    );
+    match ctx.console.keyward.login_profile(&caller, name).await {
+        Ok((_, profile)) => profile.password_reset_required,
+        // No login profile: the password sign-in could not have worked.
+        Err(_) => false,
     }
 }
 
@@ -200,9 +219,9 @@ pub async fn iam_submit(mut ctx: Ctx, Form(form): FormData) -> Response {
 }
 
 /// Ends the MFA step: signed in, under a new session id.
-pub fn complete_mfa(ctx: &Ctx, who: &PasswordChecked) -> Response {
+pub async fn complete_mfa(ctx: &Ctx, who: &PasswordChecked) -> Response {
     let mut session = ctx.session.clone();
-    session.stage = Stage::SignedIn(identity_of(who, ctx.now(), true));
+    session.stage = Stage::SignedIn(identity_of(ctx, who, ctx.now(), true).await);
     signed_in_redirect(ctx, session, "/console")
 }
 
@@ -268,7 +287,7 @@ pub async fn mfa_submit(mut ctx: Ctx, Form(form): FormData) -> Response {
         return web::plain(StatusCode::INTERNAL_SERVER_ERROR, &web::message(&e));
     }
     if ok {
-        return complete_mfa(&ctx, &who);
+        return complete_mfa(&ctx, &who).await;
     }
     let attempts = attempts + 1;
     if attempts >= MFA_ATTEMPTS {
@@ -289,6 +308,88 @@ pub async fn mfa_submit(mut ctx: Ctx, Form(form): FormData) -> Response {
             security_keys: !who.security_keys.is_empty(),
         },
     )
+}
+
+/// The password change an IAM user whose login profile has
+/// PasswordResetRequired makes right after signing in.
+pub async fn password_page(mut ctx: Ctx) -> Response {
+    let identity = match ctx.identity_before_reset() {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if !identity.password_reset_required {
+        return Redirect::to("/console").into_response();
+    }
+    password_form(&mut ctx, &identity, None)
+}
+
+fn password_form(ctx: &mut Ctx, identity: &Identity, error: Option<String>) -> Response {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let user_name = match &identity.principal {
+        Principal::User { name, .. } => name.clone(),
+        _ => String::new(),
+    };
+    let mut c = ctx.chrome("Change your password");
+    c.error = error;
+    render_status(
+        status,
+        &PasswordChange {
+            c,
+            account: identity.account_id.clone(),
+            user_name,
+        },
+    )
+}
+
+/// ChangePassword as the API runs it (the old password checked, the
+/// account's password policy applied, PasswordResetRequired cleared).
+/// Allowed by the user's `iam:ChangePassword` permission, or by the
+/// password policy letting every user change their own password.
+pub async fn password_submit(mut ctx: Ctx, Form(form): FormData) -> Response {
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    let mut identity = match ctx.identity_before_reset() {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if !identity.password_reset_required {
+        return Redirect::to("/console").into_response();
+    }
+    let old = Secret::new(field(&form, "old_password"));
+    let new_password = Secret::new(field(&form, "new_password"));
+    if new_password.expose() != field(&form, "confirm_password") {
+        return password_form(
+            &mut ctx,
+            &identity,
+            Some("The new passwords do not match.".into()),
+        );
+    }
+    let caller = ctx.caller(&identity);
+    let keyward = ctx.console.keyward.clone();
+    let everyone_may = keyward
+        .password_policy(&caller)
+        .await
+        .is_ok_and(|p| p.allow_users_to_change_password);
+    if !everyone_may {
+        let own = caller.arn();
+        if let Err(e) = crate::iam::allowed(&ctx, &identity, "iam:ChangePassword", &own, None).await
+        {
+            return password_form(&mut ctx, &identity, Some(e));
+        }
+    }
+    match keyward.change_password(&caller, &old, &new_password).await {
+        Ok(()) => {
+            identity.password_reset_required = false;
+            ctx.session.stage = Stage::SignedIn(identity);
+            ctx.redirect_with("/console", "Your password has been changed.")
+        }
+        Err(e) => password_form(&mut ctx, &identity, Some(web::message(&e))),
+    }
 }
 
 pub async fn sign_out(ctx: Ctx, Form(form): FormData) -> Response {

@@ -1,5 +1,6 @@
-//! The policy simulator: one of the account's users, some actions and a
-//! resource, evaluated by the simulator SimulatePrincipalPolicy runs.
+//! The policy simulator: one of the account's users, groups or roles, some
+//! actions and a resource, evaluated by the simulator
+//! SimulatePrincipalPolicy runs.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::service::Simulation;
 
-use crate::iam::allowed;
+use keyward_core::policies::EntityKind;
+
+use crate::iam::{Listing, allowed, entity_rows};
 use crate::pages::{SimRow, Simulator};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status};
@@ -20,15 +23,29 @@ async fn simulator_page(
 ) -> Response {
     let caller = ctx.caller(identity);
     let keyward = ctx.console.keyward.clone();
-    let users = match keyward.list_users(&caller, None, None, Some(1000)).await {
-        Ok(page) => page.items,
-        Err(e) => return web::plain(StatusCode::INTERNAL_SERVER_ERROR, &web::message(&e)),
-    };
-    let user_arns: Vec<(String, String)> = users
-        .into_iter()
-        .map(|u| (u.name.clone(), u.arn(caller.partition)))
-        .collect();
-    let chosen = field(form, "user").to_owned();
+    // Each kind the identity may list (ListUsers, ListGroups, ListRoles).
+    let mut listed = Vec::new();
+    let mut refusal = None;
+    for kind in [EntityKind::User, EntityKind::Group, EntityKind::Role] {
+        match entity_rows(ctx, identity, kind).await {
+            Ok(rows) => listed.push(rows.into_iter().map(|r| (r.name, r.arn)).collect()),
+            Err(Listing::Denied(e)) => {
+                refusal.get_or_insert(e);
+                listed.push(Vec::new());
+            }
+            Err(e) => return e.page(ctx),
+        }
+    }
+    // Nothing the identity may list: refused like the first list.
+    if let (Some(e), true) = (refusal, listed.iter().all(Vec::is_empty)) {
+        return web::denied(ctx, e);
+    }
+    let (roles, groups, users): (Vec<_>, Vec<_>, Vec<_>) = (
+        listed.pop().unwrap_or_default(),
+        listed.pop().unwrap_or_default(),
+        listed.pop().unwrap_or_default(),
+    );
+    let chosen = field(form, "principal").to_owned();
     let actions_text = field(form, "actions").to_owned();
     let resource = field(form, "resource").trim().to_owned();
     let mut error = None;
@@ -85,7 +102,9 @@ async fn simulator_page(
         status,
         &Simulator {
             c,
-            users: user_arns,
+            users,
+            groups,
+            roles,
             chosen,
             actions: actions_text,
             resource,
@@ -99,11 +118,6 @@ pub async fn page(mut ctx: Ctx) -> Response {
         Ok(i) => i,
         Err(r) => return r,
     };
-    let caller = ctx.caller(&identity);
-    let all = caller.arn_for("iam", "user/");
-    if let Err(e) = allowed(&ctx, &identity, "iam:ListUsers", &all, None).await {
-        return web::denied(&mut ctx, e);
-    }
     simulator_page(&mut ctx, &identity, &HashMap::new()).await
 }
 

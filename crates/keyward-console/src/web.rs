@@ -218,8 +218,18 @@ impl Ctx {
         }
     }
 
-    /// The signed-in identity, or a redirect to the sign-in page.
+    /// The signed-in identity, or a redirect to the sign-in page (or to the
+    /// password change an IAM user must make first).
     pub fn identity(&self) -> Result<Identity, Response> {
+        let identity = self.identity_before_reset()?;
+        if identity.password_reset_required {
+            return Err(Redirect::to("/signin/password").into_response());
+        }
+        Ok(identity)
+    }
+
+    /// The signed-in identity even while its password change is due.
+    pub fn identity_before_reset(&self) -> Result<Identity, Response> {
         self.session
             .identity()
             .cloned()

@@ -293,7 +293,7 @@ pub async fn sign_in_finish(mut ctx: Ctx, Json(body): Json<SignInFinish>) -> Res
             tracing::warn!(error = %e, "cannot store the security key's counter");
         }
     }
-    let resp = crate::signin::complete_mfa(&ctx, &who);
+    let resp = crate::signin::complete_mfa(&ctx, &who).await;
     let mut json = Json(serde_json::json!({ "redirect": "/console" })).into_response();
     if let Some(cookie) = resp.headers().get(header::SET_COOKIE) {
         json.headers_mut()
