@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -279,7 +280,7 @@ def test_policy_simulator_page(strict, fresh_account, page):
     page.get_by_role("link", name="Simulator").click()
     page.wait_for_url(base + "/console/iam/simulator")
     br.assert_accessible(page, "policy simulator")
-    page.get_by_label("User").select_option(label=user)
+    page.get_by_label("User, group or role").select_option(label=user)
     page.get_by_label("Actions (comma separated)").fill("iam:GetUser, iam:DeleteUser, iam:ListUsers")
     page.get_by_role("button", name="Run simulation").click()
     rows = page.locator("tbody tr").all_inner_texts()
@@ -301,7 +302,459 @@ def test_policy_simulator_page(strict, fresh_account, page):
     sign_in_user(page, base, acct.account_id, viewer, password)
     page.wait_for_url(base + "/console")
     page.goto(base + "/console/iam/simulator")
-    page.get_by_label("User").select_option(label=user)
+    page.get_by_label("User, group or role").select_option(label=user)
     page.get_by_label("Actions (comma separated)").fill("iam:GetUser")
     page.get_by_role("button", name="Run simulation").click()
     assert "is not authorized to perform: iam:SimulatePrincipalPolicy" in page.get_by_role("alert").inner_text()
+
+
+# ---------------------------------------------------------------------------
+# Users, groups and roles: create in one flow, detail pages, deletion
+# ---------------------------------------------------------------------------
+
+CONSOLE_PASSWORD = "Us3r-Console-Pass!"
+NEW_PASSWORD = "N3w-Us3r-Passw0rd!"
+CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def _root_console(strict, acct, page) -> None:
+    sign_in_root(page, strict.endpoint, acct.email, acct.password)
+    page.wait_for_url(strict.endpoint + "/console")
+
+
+def _attached(iam, kind: str, name: str) -> set[str]:
+    call = getattr(iam, f"list_attached_{kind}_policies")
+    return {p["PolicyArn"] for p in call(**{f"{kind.capitalize()}Name": name})["AttachedPolicies"]}
+
+
+def _enable_virtual_mfa(iam, user: str) -> str:
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=kw.unique("mfa"))["VirtualMFADevice"]
+    seed = d["Base32StringSeed"].decode()
+    now = br.steady_now()
+    iam.enable_mfa_device(UserName=user, SerialNumber=d["SerialNumber"],
+                          AuthenticationCode1=br.totp(seed, now - 30), AuthenticationCode2=br.totp(seed, now))
+    return d["SerialNumber"]
+
+
+def test_create_user_in_one_flow(strict, fresh_account, page):
+    """Name, console password that must be changed, access key, two groups,
+    an AWS managed and a customer managed policy: one form, and boto3 sees
+    each part (the key works)."""
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    groups = [kw.unique("devs"), kw.unique("ops")]
+    for g in groups:
+        iam.create_group(GroupName=g)
+    mine = iam.create_policy(PolicyName=kw.unique("own"), PolicyDocument=ALLOW_GET_USER)["Policy"]
+    _root_console(strict, acct, page)
+    page.get_by_role("link", name="Users").click()
+    page.wait_for_url(base + "/console/iam/users")
+    br.assert_accessible(page, "IAM users with the create form")
+
+    name = kw.unique("alice")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Console password (optional)").fill(CONSOLE_PASSWORD)
+    page.get_by_label("User must create a new password at next sign-in").check()
+    page.get_by_label("Create an access key").check()
+    for g in groups:
+        page.get_by_label(g, exact=True).check()
+    page.get_by_label("ReadOnlyAccess", exact=True).check()
+    page.get_by_label(mine["PolicyName"], exact=True).check()
+    page.get_by_role("button", name="Create user").click()
+    page.wait_for_url(f"{base}/console/iam/users/{name}/new-key")
+    assert f"User {name} is created." in page.get_by_role("status").inner_text()
+    br.assert_accessible(page, "new user's access key")
+    key_id = page.locator("#access-key-id").inner_text().strip()
+    secret = page.locator("#secret-access-key").inner_text().strip()
+    assert key_id.startswith("AKIA") and len(secret) == 40
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Download .csv file").click()
+    assert dl.value.suggested_filename == f"{name}_accessKeys.csv"
+    content = open(dl.value.path(), newline="").read()
+    assert content == f"Access key ID,Secret access key\r\n{key_id},{secret}\r\n"
+
+    # What boto3 sees: the key works, the groups, the policies (with
+    # IAMUserChangePassword for the required reset), the login profile.
+    ident = strict.server.sts(kw.Creds(key_id, secret)).get_caller_identity()
+    assert ident["Arn"] == f"arn:aws:iam::{acct.account_id}:user/{name}"
+    assert {g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]} == set(groups)
+    assert _attached(iam, "user", name) == {READ_ONLY, mine["Arn"], CHANGE_PASSWORD}
+    assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is True
+
+    # Done: the secret is gone, the user's page follows.
+    page.get_by_role("button", name="Done").click()
+    page.wait_for_url(f"{base}/console/iam/users/{name}")
+    page.goto(f"{base}/console/iam/users/{name}/new-key/download")
+    assert secret not in page.content()
+
+
+def test_create_user_failure_leaves_nothing(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    doomed = kw.unique("doomed")
+    iam.create_group(GroupName=doomed)
+    _root_console(strict, acct, page)
+    page.goto(base + "/console/iam/users")
+
+    # A password the account's rules refuse: nothing is written.
+    name = kw.unique("weak")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Console password (optional)").fill("short")
+    page.get_by_role("button", name="Create user").click()
+    assert "Password" in page.get_by_role("alert").inner_text()
+    with pytest.raises(ClientError) as ei:
+        iam.get_user(UserName=name)
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+
+    # A step that fails after the user exists (the group went away while the
+    # form was open): the user, its password and policy are taken back.
+    name = kw.unique("halfway")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Console password (optional)").fill(CONSOLE_PASSWORD)
+    page.get_by_label("Create an access key").check()
+    page.get_by_label(doomed, exact=True).check()
+    page.get_by_label("ReadOnlyAccess", exact=True).check()
+    iam.delete_group(GroupName=doomed)
+    page.get_by_role("button", name="Create user").click()
+    assert "cannot be found" in page.get_by_role("alert").inner_text()
+    with pytest.raises(ClientError) as ei:
+        iam.get_user(UserName=name)
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    assert name not in [u["UserName"] for u in iam.list_users()["Users"]]
+
+    # An IAM user allowed to create users but not to attach policies:
+    # refused before anything is written, as the API would refuse.
+    creator = kw.unique("creator")
+    iam.create_user(UserName=creator)
+    iam.create_login_profile(UserName=creator, Password=CONSOLE_PASSWORD)
+    iam.put_user_policy(UserName=creator, PolicyName="create", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "iam:ListUsers", "iam:ListGroups", "iam:ListPolicies", "iam:CreateUser", "iam:CreateLoginProfile"]}]}))
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_user(page, base, acct.account_id, creator, CONSOLE_PASSWORD)
+    page.wait_for_url(base + "/console")
+    page.goto(base + "/console/iam/users")
+    name = kw.unique("notyet")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("ReadOnlyAccess", exact=True).check()
+    page.get_by_role("button", name="Create user").click()
+    alert = page.get_by_role("alert").inner_text()
+    assert f"user/{creator} is not authorized to perform: iam:AttachUserPolicy on resource: " \
+           f"arn:aws:iam::{acct.account_id}:user/{name}" in alert
+    with pytest.raises(ClientError):
+        iam.get_user(UserName=name)
+
+
+def test_user_detail_page(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    name, group, other = kw.unique("bob"), kw.unique("team"), kw.unique("other")
+    iam.create_user(UserName=name)
+    iam.create_group(GroupName=group)
+    iam.create_group(GroupName=other)
+    iam.add_user_to_group(GroupName=group, UserName=name)
+    iam.attach_user_policy(UserName=name, PolicyArn=READ_ONLY)
+    iam.put_user_policy(UserName=name, PolicyName="inline", PolicyDocument=ALLOW_GET_USER)
+    iam.create_login_profile(UserName=name, Password=CONSOLE_PASSWORD)
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    key_id, creds = k["AccessKeyId"], kw.Creds(k["AccessKeyId"], k["SecretAccessKey"])
+    strict.server.sts(creds).get_caller_identity()
+    serial = _enable_virtual_mfa(iam, name)
+
+    _root_console(strict, acct, page)
+    page.goto(base + "/console/iam/users")
+    page.get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(f"{base}/console/iam/users/{name}")
+    page.get_by_role("heading", name=f"User {name}").wait_for()
+    br.assert_accessible(page, "user detail")
+    row = page.get_by_role("row").filter(has_text=key_id)
+    assert "Active" in row.inner_text() and "Never" not in row.inner_text()
+
+    # Groups: remove, add.
+    page.get_by_role("button", name=f"Remove from {group}").click()
+    assert f"User {name} is removed from group {group}." in page.get_by_role("status").inner_text()
+    assert iam.list_groups_for_user(UserName=name)["Groups"] == []
+    page.get_by_label(f"Group to add {name} to").select_option(label=other)
+    page.get_by_role("button", name="Add to group").click()
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]] == [other]
+
+    # Policies: detach, attach.
+    page.get_by_role("button", name="Detach ReadOnlyAccess").click()
+    assert "is detached from" in page.get_by_role("status").inner_text()
+    assert _attached(iam, "user", name) == set()
+    page.get_by_label("Managed policy to attach").select_option(label="IAMUserChangePassword")
+    page.get_by_role("button", name="Attach policy").click()
+    assert _attached(iam, "user", name) == {CHANGE_PASSWORD}
+
+    # Access key: inactive (refused by the API), active, deleted after typing its ID.
+    page.get_by_role("button", name=f"Make {key_id} inactive").click()
+    assert f"Access key {key_id} is now inactive." in page.get_by_role("status").inner_text()
+    assert iam.list_access_keys(UserName=name)["AccessKeyMetadata"][0]["Status"] == "Inactive"
+    with pytest.raises(ClientError) as ei:
+        strict.server.sts(creds).get_caller_identity()
+    assert kw.err(ei.value)[0] == "InvalidClientTokenId"
+    page.get_by_role("button", name=f"Make {key_id} active").click()
+    assert strict.server.sts(creds).get_caller_identity()["Account"] == acct.account_id
+    page.get_by_label(f"Type {key_id} to confirm").fill("nope")
+    page.get_by_role("button", name=f"Delete {key_id}").click()
+    assert "type its ID" in page.get_by_role("alert").inner_text()
+    assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 1
+    page.get_by_label(f"Type {key_id} to confirm").fill(key_id)
+    page.get_by_role("button", name=f"Delete {key_id}").click()
+    assert f"Access key {key_id} is deleted." in page.get_by_role("status").inner_text()
+    assert iam.list_access_keys(UserName=name)["AccessKeyMetadata"] == []
+
+    # Console password: set with a required reset, then removed.
+    page.get_by_label("New console password").fill(NEW_PASSWORD)
+    page.get_by_label("User must create a new password at next sign-in").check()
+    page.get_by_role("button", name="Set console password").click()
+    assert f"The console password of {name} is set." in page.get_by_role("status").inner_text()
+    assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is True
+    assert "A new password must be set at the next sign-in." in page.content()
+    page.get_by_role("button", name="Remove console password").click()
+    with pytest.raises(ClientError) as ei:
+        iam.get_login_profile(UserName=name)
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    page.get_by_label("New console password").fill(CONSOLE_PASSWORD)
+    page.get_by_role("button", name="Set console password").click()
+    assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False
+
+    # Delete: the typed name is checked; then keys, password, MFA, inline and
+    # attached policies and groups go first, and the user is gone.
+    iam.create_access_key(UserName=name)
+    page.reload()
+    page.get_by_label(f"Type the user name {name} to confirm").fill("someone-else")
+    page.get_by_role("button", name="Delete user").click()
+    assert "type its name" in page.get_by_role("alert").inner_text()
+    assert iam.get_user(UserName=name)["User"]["UserName"] == name
+    page.get_by_label(f"Type the user name {name} to confirm").fill(name)
+    page.get_by_role("button", name="Delete user").click()
+    page.wait_for_url(base + "/console/iam/users")
+    assert f"User {name} is deleted." in page.get_by_role("status").inner_text()
+    with pytest.raises(ClientError) as ei:
+        iam.get_user(UserName=name)
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    assert iam.get_group(GroupName=other)["Users"] == []
+
+
+def test_user_detail_follows_the_users_permissions(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    target = kw.unique("target")
+    iam.create_user(UserName=target)
+    iam.attach_user_policy(UserName=target, PolicyArn=READ_ONLY)
+    reader = kw.unique("reader")
+    iam.create_user(UserName=reader)
+    iam.create_login_profile(UserName=reader, Password=CONSOLE_PASSWORD)
+    sign_in_user(page, base, acct.account_id, reader, CONSOLE_PASSWORD)
+    page.wait_for_url(base + "/console")
+    resp = page.goto(f"{base}/console/iam/users/{target}")
+    assert resp.status == 403
+    assert f"is not authorized to perform: iam:GetUser on resource: arn:aws:iam::{acct.account_id}:user/{target}" \
+        in page.get_by_role("alert").inner_text()
+
+    iam.attach_user_policy(UserName=reader, PolicyArn=READ_ONLY)
+    page.goto(f"{base}/console/iam/users/{target}")
+    page.get_by_role("button", name="Detach ReadOnlyAccess").click()
+    assert "is not authorized to perform: iam:DetachUserPolicy" in page.get_by_role("alert").inner_text()
+    page.get_by_label(f"Type the user name {target} to confirm").fill(target)
+    page.get_by_role("button", name="Delete user").click()
+    assert "is not authorized to perform: iam:DetachUserPolicy" in page.get_by_role("alert").inner_text()
+    assert _attached(iam, "user", target) == {READ_ONLY}
+    assert iam.get_user(UserName=target)["User"]["UserName"] == target
+
+
+def test_group_detail_page(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    group, alice, bob = kw.unique("crew"), kw.unique("alice"), kw.unique("bob")
+    iam.create_group(GroupName=group)
+    for u in (alice, bob):
+        iam.create_user(UserName=u)
+    iam.add_user_to_group(GroupName=group, UserName=alice)
+    iam.put_group_policy(GroupName=group, PolicyName="inline", PolicyDocument=ALLOW_GET_USER)
+    _root_console(strict, acct, page)
+    page.goto(base + "/console/iam/groups")
+    page.get_by_role("link", name=group, exact=True).click()
+    page.wait_for_url(f"{base}/console/iam/groups/{group}")
+    br.assert_accessible(page, "group detail")
+
+    page.get_by_label("User to add").select_option(label=bob)
+    page.get_by_role("button", name="Add user").click()
+    assert f"User {bob} is added to group {group}." in page.get_by_role("status").inner_text()
+    assert {u["UserName"] for u in iam.get_group(GroupName=group)["Users"]} == {alice, bob}
+    page.get_by_role("button", name=f"Remove {alice}").click()
+    assert [u["UserName"] for u in iam.get_group(GroupName=group)["Users"]] == [bob]
+
+    page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
+    page.get_by_role("button", name="Attach policy").click()
+    assert _attached(iam, "group", group) == {READ_ONLY}
+    page.get_by_label("Managed policy to attach").select_option(label="IAMUserChangePassword")
+    page.get_by_role("button", name="Attach policy").click()
+    page.get_by_role("button", name="Detach IAMUserChangePassword").click()
+    assert _attached(iam, "group", group) == {READ_ONLY}
+
+    # Delete with a member, an inline and a managed policy: all go first.
+    page.get_by_label(f"Type the group name {group} to confirm").fill(group)
+    page.get_by_role("button", name="Delete group").click()
+    page.wait_for_url(base + "/console/iam/groups")
+    assert f"Group {group} is deleted." in page.get_by_role("status").inner_text()
+    with pytest.raises(ClientError) as ei:
+        iam.get_group(GroupName=group)
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    assert iam.list_groups_for_user(UserName=bob)["Groups"] == []
+
+
+def test_role_detail_page(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    role = kw.unique("runner")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"AWS": f"arn:aws:iam::{acct.account_id}:root"}}]}
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=role, PolicyName="inline", PolicyDocument=ALLOW_GET_USER)
+    profile = kw.unique("profile")
+    iam.create_instance_profile(InstanceProfileName=profile)
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+    _root_console(strict, acct, page)
+    page.goto(base + "/console/iam/roles")
+    page.get_by_role("link", name=role, exact=True).click()
+    page.wait_for_url(f"{base}/console/iam/roles/{role}")
+    br.assert_accessible(page, "role detail")
+    assert json.loads(page.locator("#trust-policy").inner_text()) == trust
+
+    page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
+    page.get_by_role("button", name="Attach policy").click()
+    assert _attached(iam, "role", role) == {READ_ONLY}
+    page.get_by_label("Managed policy to attach").select_option(label="AdministratorAccess")
+    page.get_by_role("button", name="Attach policy").click()
+    page.get_by_role("button", name="Detach AdministratorAccess").click()
+    assert _attached(iam, "role", role) == {READ_ONLY}
+
+    page.get_by_label(f"Type the role name {role} to confirm").fill(role)
+    page.get_by_role("button", name="Delete role").click()
+    page.wait_for_url(base + "/console/iam/roles")
+    assert f"Role {role} is deleted." in page.get_by_role("status").inner_text()
+    with pytest.raises(ClientError) as ei:
+        iam.get_role(RoleName=role)
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    assert iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"] == []
+
+
+def test_policy_simulator_for_groups_and_roles(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListRoles"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:DeleteUser", "Resource": "*"}]})
+    group, role = kw.unique("simgroup"), kw.unique("simrole")
+    iam.create_group(GroupName=group)
+    iam.put_group_policy(GroupName=group, PolicyName="p", PolicyDocument=doc)
+    iam.attach_group_policy(GroupName=group, PolicyArn=CHANGE_PASSWORD)
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": f"arn:aws:iam::{acct.account_id}:root"}}]}))
+    iam.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=doc)
+    iam.attach_role_policy(RoleName=role, PolicyArn=READ_ONLY)
+    _root_console(strict, acct, page)
+    actions = ["iam:GetUser", "iam:DeleteUser", "iam:ListRoles", "iam:ChangePassword", "iam:CreateUser",
+               "iam:ListGroups"]
+    resource = f"arn:aws:iam::{acct.account_id}:user/someone"
+    for kind, name in (("group", group), ("role", role)):
+        page.goto(base + "/console/iam/simulator")
+        page.get_by_label("User, group or role").select_option(label=name)
+        page.get_by_label("Actions (comma separated)").fill(", ".join(actions))
+        page.get_by_label("Resource ARN (empty: *)").fill(resource)
+        page.get_by_role("button", name="Run simulation").click()
+        rows = page.locator("tbody tr").all_inner_texts()
+        got = {r.split("\t")[0]: r.split("\t")[-1] for r in rows}
+        api = iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{acct.account_id}:{kind}/{name}",
+                                            ActionNames=actions, ResourceArns=[resource])["EvaluationResults"]
+        assert got == {r["EvalActionName"]: r["EvalDecision"] for r in api}, kind
+        assert got["iam:DeleteUser"] == "explicitDeny" and got["iam:CreateUser"] == "implicitDeny"
+        assert got["iam:GetUser"] == "allowed"
+    assert got["iam:ListGroups"] == "allowed", "the role's ReadOnlyAccess"
+    br.assert_accessible(page, "simulation of a role")
+
+
+def test_forced_password_change_at_next_sign_in(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    _root_console(strict, acct, page)
+    page.goto(base + "/console/iam/users")
+    name = kw.unique("newbie")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Console password (optional)").fill(CONSOLE_PASSWORD)
+    page.get_by_label("User must create a new password at next sign-in").check()
+    page.get_by_role("button", name="Create user").click()
+    assert f"User {name} is created." in page.get_by_role("status").inner_text()
+    page.get_by_role("button", name="Sign out").click()
+    iam.update_account_password_policy(MinimumPasswordLength=14, RequireNumbers=True)
+
+    sign_in_user(page, base, acct.account_id, name, CONSOLE_PASSWORD)
+    page.wait_for_url(base + "/signin/password")
+    br.assert_accessible(page, "forced password change")
+    # No other page before the change.
+    for path in ("/console", "/console/iam/users", "/console/security-credentials"):
+        page.goto(base + path)
+        assert page.url == base + "/signin/password", path
+
+    def change(old: str, new: str, again: str | None = None) -> None:
+        page.get_by_label("Old password").fill(old)
+        page.get_by_label("New password", exact=True).fill(new)
+        page.get_by_label("Retype new password").fill(again or new)
+        page.get_by_role("button", name="Confirm password change").click()
+
+    change(CONSOLE_PASSWORD, NEW_PASSWORD, "Something-else-1")
+    assert page.get_by_role("alert").inner_text() == "The new passwords do not match."
+    change(CONSOLE_PASSWORD, "Sh0rt-Pass!")  # under the account's 14 characters
+    assert "password policy" in page.get_by_role("alert").inner_text().lower()
+    change("Wrong-Passw0rd!", NEW_PASSWORD)
+    assert page.get_by_role("alert").inner_text() == "The old password is incorrect."
+    assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is True
+
+    change(CONSOLE_PASSWORD, NEW_PASSWORD)
+    page.wait_for_url(base + "/console")
+    assert "Your password has been changed." in page.get_by_role("status").inner_text()
+    assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_user(page, base, acct.account_id, name, NEW_PASSWORD)
+    page.wait_for_url(base + "/console")
+
+
+def test_forced_password_change_after_the_mfa_step(strict, fresh_account, page):
+    base = strict.endpoint
+    acct = fresh_account
+    iam = strict.server.iam(acct.admin)
+    name = kw.unique("mfauser")
+    iam.create_user(UserName=name)
+    iam.create_login_profile(UserName=name, Password=CONSOLE_PASSWORD, PasswordResetRequired=True)
+    iam.attach_user_policy(UserName=name, PolicyArn=CHANGE_PASSWORD)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=kw.unique("mfa"))["VirtualMFADevice"]
+    seed = d["Base32StringSeed"].decode()
+    now = br.steady_now()
+    iam.enable_mfa_device(UserName=name, SerialNumber=d["SerialNumber"],
+                          AuthenticationCode1=br.totp(seed, now - 30), AuthenticationCode2=br.totp(seed, now))
+
+    sign_in_user(page, base, acct.account_id, name, CONSOLE_PASSWORD)
+    page.wait_for_url(base + "/signin/mfa")
+    time.sleep(30 - time.time() % 30 + 0.5)  # the enable used this step's code
+    page.get_by_label("MFA code").fill(br.totp(seed, br.steady_now()))
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(base + "/signin/password")
+    page.get_by_label("Old password").fill(CONSOLE_PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Retype new password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Confirm password change").click()
+    page.wait_for_url(base + "/console")
+    assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False

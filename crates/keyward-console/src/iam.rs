@@ -198,7 +198,7 @@ pub async fn entity_rows(
         .map_err(Listing::Denied)?;
     let keyward = &ctx.console.keyward;
     let p = caller.partition;
-    let row = |name: String, arn: String, created| UserRow {
+    let row = |arn: String, name: String, created| UserRow {
         name,
         arn,
         created: show_time(created),
