@@ -352,6 +352,7 @@ def test_create_user_in_one_flow(strict, fresh_account, page):
     page.get_by_role("link", name="Users").click()
     page.wait_for_url(base + "/console/iam/users")
     br.assert_accessible(page, "IAM users with the create form")
+    br.screenshot(page, "iam-create-user")
 
     name = kw.unique("alice")
     page.get_by_label("User name").fill(name)
@@ -471,6 +472,7 @@ def test_user_detail_page(strict, fresh_account, page):
     page.wait_for_url(f"{base}/console/iam/users/{name}")
     page.get_by_role("heading", name=f"User {name}").wait_for()
     br.assert_accessible(page, "user detail")
+    br.screenshot(page, "iam-user", mask=[page.locator("code")])
     row = page.get_by_role("row").filter(has_text=key_id)
     assert "Active" in row.inner_text() and "Never" not in row.inner_text()
 
@@ -585,6 +587,7 @@ def test_group_detail_page(strict, fresh_account, page):
     page.get_by_role("link", name=group, exact=True).click()
     page.wait_for_url(f"{base}/console/iam/groups/{group}")
     br.assert_accessible(page, "group detail")
+    br.screenshot(page, "iam-group")
 
     page.get_by_label("User to add").select_option(label=bob)
     page.get_by_role("button", name="Add user").click()
@@ -704,6 +707,7 @@ def test_forced_password_change_at_next_sign_in(strict, fresh_account, page):
     sign_in_user(page, base, acct.account_id, name, CONSOLE_PASSWORD)
     page.wait_for_url(base + "/signin/password")
     br.assert_accessible(page, "forced password change")
+    br.screenshot(page, "forced-password-change")
     # No other page before the change.
     for path in ("/console", "/console/iam/users", "/console/security-credentials"):
         page.goto(base + path)

@@ -7,9 +7,7 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use keyward_core::caller::Caller;
 use keyward_core::policies::EntityKind;
-use keyward_core::service::Keyward;
 
 use crate::iam::{
     self, Check, Target, allowed_on, create_then_attach, entity_rows, finish, sensitive, target,
@@ -100,21 +98,7 @@ pub async fn detail_page(
         Err(e) => return web::plain(StatusCode::NOT_FOUND, &web::message(&e)),
     };
     let members: Vec<String> = group.users.items.into_iter().map(|u| u.name).collect();
-    let attached = match allowed_on(ctx, identity, "iam:ListAttachedGroupPolicies", &on, None).await
-    {
-        Err(e) => Section::denied(e),
-        Ok(()) => Section::of(
-            keyward
-                .attached_policies(&caller, GROUP, name, None)
-                .await
-                .map(|ps| {
-                    ps.into_iter()
-                        .map(|p| (p.policy_name, p.policy_arn))
-                        .collect()
-                })
-                .map_err(|e| web::message(&e)),
-        ),
-    };
+    let attached = iam::attached_section(ctx, identity, GROUP, name, &on).await;
     let addable = entity_rows(ctx, identity, EntityKind::User)
         .await
         .unwrap_or_default()
@@ -142,23 +126,7 @@ pub async fn detail_page(
     )
 }
 
-pub async fn detail(mut ctx: Ctx, Path(name): Path<String>) -> Response {
-    match ctx.identity() {
-        Ok(identity) => detail_page(&mut ctx, &identity, &name, None).await,
-        Err(r) => r,
-    }
-}
-
-pub async fn attach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    iam::policy_change(ctx, GROUP, name, form, true).await
-}
-
-pub async fn detach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    iam::policy_change(ctx, GROUP, name, form, false).await
-}
-
-/// Adds or removes the form's `user`: AddUserToGroup or RemoveUserFromGroup
-/// on the group.
+/// Adds or removes the form's `user`.
 async fn membership(
     mut ctx: Ctx,
     name: String,
@@ -169,23 +137,8 @@ async fn membership(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let user = field(&form, "user").to_owned();
-    let caller = ctx.caller(&identity);
-    let result = async {
-        let on = target(&ctx, &caller, GROUP, &name).await;
-        let keyward = &ctx.console.keyward;
-        if add {
-            allowed_on(&ctx, &identity, "iam:AddUserToGroup", &on, None).await?;
-            keyward.add_user_to_group(&caller, &name, &user).await
-        } else {
-            allowed_on(&ctx, &identity, "iam:RemoveUserFromGroup", &on, None).await?;
-            keyward.remove_user_from_group(&caller, &name, &user).await
-        }
-        .map_err(|e| web::message(&e))?;
-        let verb = if add { "added to" } else { "removed from" };
-        Ok(format!("User {user} is {verb} group {name}."))
-    }
-    .await;
+    let user = field(&form, "user");
+    let result = iam::membership(&ctx, &identity, &name, user, add).await;
     finish(&mut ctx, &identity, GROUP, &name, result).await
 }
 
@@ -195,110 +148,4 @@ pub async fn add_member(ctx: Ctx, Path(name): Path<String>, Form(form): FormData
 
 pub async fn remove_member(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
     membership(ctx, name, form, false).await
-}
-
-/// Deletes the group as AWS's console does: members removed, inline
-/// policies deleted and managed policies detached first. Every call is
-/// authorized before the first one is made.
-pub async fn delete(mut ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    let identity = match sensitive(&mut ctx, &form) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    if field(&form, "confirm").trim() != name {
-        let e = format!("To delete the group, type its name {name} in the confirmation field.");
-        return detail_page(&mut ctx, &identity, &name, Some(e)).await;
-    }
-    let caller = ctx.caller(&identity);
-    let keyward = ctx.console.keyward.clone();
-    let result = async {
-        let plan = group_dependents(&ctx, &identity, &caller, &name).await?;
-        iam::allowed_all(&ctx, &identity, &plan.checks).await?;
-        plan.run(&keyward, &caller, &name)
-            .await
-            .map_err(|e| web::message(&e))
-    }
-    .await;
-    match result {
-        Ok(()) => ctx.redirect_with(iam::list_path(GROUP), format!("Group {name} is deleted.")),
-        Err(e) => detail_page(&mut ctx, &identity, &name, Some(e)).await,
-    }
-}
-
-/// What stands in the way of DeleteGroup, and the permissions to clear it.
-pub struct Dependents {
-    pub checks: Vec<Check>,
-    members: Vec<String>,
-    inline: Vec<String>,
-    attached: Vec<String>,
-}
-
-async fn group_dependents(
-    ctx: &Ctx,
-    identity: &Identity,
-    caller: &Caller,
-    name: &str,
-) -> Result<Dependents, String> {
-    let keyward = &ctx.console.keyward;
-    let on = target(ctx, caller, GROUP, name).await;
-    let reads: Vec<Check> = [
-        "iam:GetGroup",
-        "iam:ListGroupPolicies",
-        "iam:ListAttachedGroupPolicies",
-    ]
-    .iter()
-    .map(|a| Check::new(a, &on))
-    .collect();
-    iam::allowed_all(ctx, identity, &reads).await?;
-    let m = |e: keyward_core::Error| web::message(&e);
-    let group = keyward
-        .get_group(caller, name, None, Some(1000))
-        .await
-        .map_err(m)?;
-    let inline = keyward
-        .inline_policy_names(caller, GROUP, name)
-        .await
-        .map_err(m)?;
-    let attached = keyward
-        .attached_policies(caller, GROUP, name, None)
-        .await
-        .map_err(m)?;
-    let mut plan = Dependents {
-        checks: Vec::new(),
-        members: group.users.items.into_iter().map(|u| u.name).collect(),
-        inline,
-        attached: attached.into_iter().map(|p| p.policy_arn).collect(),
-    };
-    if !plan.members.is_empty() {
-        plan.checks.push(Check::new("iam:RemoveUserFromGroup", &on));
-    }
-    if !plan.inline.is_empty() {
-        plan.checks.push(Check::new("iam:DeleteGroupPolicy", &on));
-    }
-    for arn in &plan.attached {
-        plan.checks
-            .push(Check::with_policy("iam:DetachGroupPolicy", &on, arn));
-    }
-    plan.checks.push(Check::new("iam:DeleteGroup", &on));
-    Ok(plan)
-}
-
-impl Dependents {
-    async fn run(
-        &self,
-        keyward: &Keyward,
-        caller: &Caller,
-        name: &str,
-    ) -> keyward_core::Result<()> {
-        for u in &self.members {
-            keyward.remove_user_from_group(caller, name, u).await?;
-        }
-        for p in &self.inline {
-            keyward.delete_inline_policy(caller, GROUP, name, p).await?;
-        }
-        for arn in &self.attached {
-            keyward.detach_policy(caller, GROUP, name, arn).await?;
-        }
-        keyward.delete_group(caller, name).await
-    }
 }

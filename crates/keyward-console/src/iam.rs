@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use axum::Form;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::authz::RequestKeys;
@@ -12,7 +14,8 @@ use keyward_core::caller::Caller;
 use keyward_core::policies::EntityKind;
 use keyward_core::service::{Keyward, PolicyFilter};
 
-use crate::pages::UserRow;
+use crate::pages::{Section, UserRow};
+use crate::removal::{self, Removal};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, show_time};
 
@@ -153,6 +156,46 @@ pub async fn allowed_all(ctx: &Ctx, identity: &Identity, checks: &[Check]) -> Re
     Ok(())
 }
 
+/// The kinds as const parameters, so that one handler serves the pages of
+/// users, groups and roles alike.
+pub const USERS: u8 = 0;
+pub const GROUPS: u8 = 1;
+pub const ROLES: u8 = 2;
+
+pub const fn kind(k: u8) -> EntityKind {
+    match k {
+        USERS => EntityKind::User,
+        GROUPS => EntityKind::Group,
+        _ => EntityKind::Role,
+    }
+}
+
+/// An entity's page.
+pub async fn detail<const K: u8>(mut ctx: Ctx, Path(name): Path<String>) -> Response {
+    match ctx.identity() {
+        Ok(identity) => show_detail(&mut ctx, &identity, kind(K), &name, None).await,
+        Err(r) => r,
+    }
+}
+
+/// The attach form of an entity's page.
+pub async fn attach<const K: u8>(
+    ctx: Ctx,
+    Path(name): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    policy_change(ctx, kind(K), name, form, true).await
+}
+
+/// The detach buttons of an entity's page.
+pub async fn detach<const K: u8>(
+    ctx: Ctx,
+    Path(name): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    policy_change(ctx, kind(K), name, form, false).await
+}
+
 /// `user`, `group` or `role`: the ARN's resource type.
 pub fn noun(kind: EntityKind) -> &'static str {
     match kind {
@@ -278,38 +321,6 @@ pub async fn attachable(ctx: &Ctx, identity: &Identity) -> Vec<(String, String)>
     all
 }
 
-/// A write done by a multi-step create, and how to take it back.
-#[derive(Debug)]
-pub enum Undo {
-    Delete(EntityKind, String),
-    LoginProfile(String),
-    AccessKey { user: String, id: String },
-    Membership { group: String, user: String },
-    Attachment(EntityKind, String, String),
-}
-
-/// Takes back `done`, last first, so a failed create leaves nothing behind.
-pub async fn undo(keyward: &Keyward, caller: &Caller, done: Vec<Undo>) {
-    for step in done.into_iter().rev() {
-        let result = match &step {
-            Undo::Delete(EntityKind::User, name) => keyward.delete_user(caller, name).await,
-            Undo::Delete(EntityKind::Group, name) => keyward.delete_group(caller, name).await,
-            Undo::Delete(EntityKind::Role, name) => keyward.delete_role(caller, name).await,
-            Undo::LoginProfile(user) => keyward.delete_login_profile(caller, user).await,
-            Undo::AccessKey { user, id } => keyward.delete_access_key(caller, Some(user), id).await,
-            Undo::Membership { group, user } => {
-                keyward.remove_user_from_group(caller, group, user).await
-            }
-            Undo::Attachment(kind, name, arn) => {
-                keyward.detach_policy(caller, *kind, name, arn).await
-            }
-        };
-        if let Err(e) = result {
-            tracing::error!(error = %e, step = ?step, "console: undoing a failed create");
-        }
-    }
-}
-
 /// Creates an entity and attaches `policies` to it; a failed attach takes
 /// the entity back. The checks were made before.
 pub async fn create_then_attach<F>(
@@ -324,13 +335,13 @@ where
     F: Future<Output = keyward_core::Result<()>>,
 {
     create.await?;
-    let mut done = vec![Undo::Delete(kind, name.to_owned())];
+    let mut done = vec![Removal::Entity(kind, name.to_owned())];
     for arn in policies {
         if let Err(e) = keyward.attach_policy(caller, kind, name, arn).await {
-            undo(keyward, caller, done).await;
+            removal::undo(keyward, caller, done).await;
             return Err(e);
         }
-        done.push(Undo::Attachment(kind, name.to_owned(), arn.clone()));
+        done.push(Removal::Attachment(kind, name.to_owned(), arn.clone()));
     }
     Ok(())
 }
@@ -455,4 +466,72 @@ pub async fn policy_change(
     }
     .await;
     finish(&mut ctx, &identity, kind, &name, result).await
+}
+
+/// AddUserToGroup or RemoveUserFromGroup, authorized on the group as the
+/// API does; from the user's page and from the group's.
+pub async fn membership(
+    ctx: &Ctx,
+    identity: &Identity,
+    group: &str,
+    user: &str,
+    add: bool,
+) -> Result<String, String> {
+    let caller = ctx.caller(identity);
+    let on = target(ctx, &caller, EntityKind::Group, group).await;
+    let keyward = &ctx.console.keyward;
+    let done = if add {
+        allowed_on(ctx, identity, "iam:AddUserToGroup", &on, None).await?;
+        keyward.add_user_to_group(&caller, group, user).await
+    } else {
+        allowed_on(ctx, identity, "iam:RemoveUserFromGroup", &on, None).await?;
+        keyward.remove_user_from_group(&caller, group, user).await
+    };
+    done.map_err(|e| web::message(&e))?;
+    let verb = if add { "added to" } else { "removed from" };
+    Ok(format!("User {user} is {verb} group {group}."))
+}
+
+/// A detail page's section: what the identity may read (`action` on
+/// `on`), or the refusal.
+pub async fn section<T>(
+    ctx: &Ctx,
+    identity: &Identity,
+    action: &str,
+    on: &Target,
+    read: impl Future<Output = keyward_core::Result<Vec<T>>>,
+) -> Section<T> {
+    if let Err(e) = allowed_on(ctx, identity, action, on, None).await {
+        return Section::denied(e);
+    }
+    Section::of(read.await.map_err(|e| web::message(&e)))
+}
+
+/// The managed policies attached to an entity, as
+/// ListAttached{User,Group,Role}Policies allows.
+pub async fn attached_section(
+    ctx: &Ctx,
+    identity: &Identity,
+    kind: EntityKind,
+    name: &str,
+    on: &Target,
+) -> Section<(String, String)> {
+    let action = match kind {
+        EntityKind::User => "iam:ListAttachedUserPolicies",
+        EntityKind::Group => "iam:ListAttachedGroupPolicies",
+        EntityKind::Role => "iam:ListAttachedRolePolicies",
+    };
+    let caller = ctx.caller(identity);
+    section(ctx, identity, action, on, async {
+        let ps = ctx
+            .console
+            .keyward
+            .attached_policies(&caller, kind, name, None)
+            .await?;
+        Ok(ps
+            .into_iter()
+            .map(|p| (p.policy_name, p.policy_arn))
+            .collect())
+    })
+    .await
 }

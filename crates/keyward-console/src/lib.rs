@@ -21,6 +21,7 @@ mod iam;
 mod mail;
 mod pages;
 mod policies;
+mod removal;
 mod roles;
 mod session;
 mod signin;
@@ -94,37 +95,40 @@ impl Console {
 /// The users, groups and roles pages: lists with create forms, a detail
 /// page per entity and the changes made there.
 fn iam_routes() -> Router<Arc<Console>> {
+    use iam::{GROUPS, ROLES, USERS};
     const U: &str = "/console/iam/users";
     const G: &str = "/console/iam/groups";
     const R: &str = "/console/iam/roles";
     let at = |base: &str, rest: &str| format!("{base}/{{name}}{rest}");
-    Router::new()
+    let mut router = Router::new()
         .route(U, get(users::page).post(users::create))
-        .route(&at(U, ""), get(users::detail))
         .route(&at(U, "/new-key"), get(users::key_created_page))
         .route(&at(U, "/new-key/download"), get(users::key_download))
         .route(&at(U, "/new-key/done"), post(users::key_done))
         .route(&at(U, "/groups/add"), post(users::join_group))
         .route(&at(U, "/groups/remove"), post(users::leave_group))
-        .route(&at(U, "/policies/attach"), post(users::attach))
-        .route(&at(U, "/policies/detach"), post(users::detach))
         .route(&at(U, "/keys/status"), post(users::key_status))
         .route(&at(U, "/keys/delete"), post(users::key_delete))
-        .route(&at(U, "/password"), post(users::set_password))
+        .route(&at(U, "/password"), post(users::set_password_form))
         .route(&at(U, "/password/remove"), post(users::remove_password))
-        .route(&at(U, "/delete"), post(users::delete))
         .route(G, get(groups::page).post(groups::create))
-        .route(&at(G, ""), get(groups::detail))
         .route(&at(G, "/members/add"), post(groups::add_member))
         .route(&at(G, "/members/remove"), post(groups::remove_member))
-        .route(&at(G, "/policies/attach"), post(groups::attach))
-        .route(&at(G, "/policies/detach"), post(groups::detach))
-        .route(&at(G, "/delete"), post(groups::delete))
-        .route(R, get(roles::page).post(roles::create))
-        .route(&at(R, ""), get(roles::detail))
-        .route(&at(R, "/policies/attach"), post(roles::attach))
-        .route(&at(R, "/policies/detach"), post(roles::detach))
-        .route(&at(R, "/delete"), post(roles::delete))
+        .route(R, get(roles::page).post(roles::create));
+    router = entity_pages::<USERS>(router, U);
+    router = entity_pages::<GROUPS>(router, G);
+    entity_pages::<ROLES>(router, R)
+}
+
+/// What every user's, group's and role's page has: the page, attach,
+/// detach, delete (`K`: [`iam::kind`]).
+fn entity_pages<const K: u8>(router: Router<Arc<Console>>, base: &str) -> Router<Arc<Console>> {
+    let at = |rest: &str| format!("{base}/{{name}}{rest}");
+    router
+        .route(&at(""), get(iam::detail::<K>))
+        .route(&at("/policies/attach"), post(iam::attach::<K>))
+        .route(&at("/policies/detach"), post(iam::detach::<K>))
+        .route(&at("/delete"), post(removal::delete_handler::<K>))
 }
 
 /// The console's routes: `/signin…` for signing in and out, `/console…` for

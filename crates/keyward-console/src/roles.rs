@@ -5,17 +5,13 @@
 use std::collections::HashMap;
 
 use axum::Form;
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use keyward_core::caller::Caller;
 use keyward_core::policies::EntityKind;
-use keyward_core::service::{Keyward, NewRole};
+use keyward_core::service::NewRole;
 
-use crate::iam::{
-    self, Check, Target, allowed_on, create_then_attach, entity_rows, sensitive, target,
-};
-use crate::pages::{RoleDetail, Roles, Section};
+use crate::iam::{self, Check, Target, allowed_on, create_then_attach, entity_rows, target};
+use crate::pages::{RoleDetail, Roles};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
 
@@ -134,21 +130,7 @@ pub async fn detail_page(
         Ok(r) => r,
         Err(e) => return web::plain(StatusCode::NOT_FOUND, &web::message(&e)),
     };
-    let attached = match allowed_on(ctx, identity, "iam:ListAttachedRolePolicies", &on, None).await
-    {
-        Err(e) => Section::denied(e),
-        Ok(()) => Section::of(
-            keyward
-                .attached_policies(&caller, ROLE, name, None)
-                .await
-                .map(|ps| {
-                    ps.into_iter()
-                        .map(|p| (p.policy_name, p.policy_arn))
-                        .collect()
-                })
-                .map_err(|e| web::message(&e)),
-        ),
-    };
+    let attached = iam::attached_section(ctx, identity, ROLE, name, &on).await;
     let attachable = iam::attachable(ctx, identity).await;
     let status = iam::status(error.as_ref());
     let mut c = ctx.chrome(&format!("Role {name}"));
@@ -166,131 +148,4 @@ pub async fn detail_page(
             attachable,
         },
     )
-}
-
-pub async fn detail(mut ctx: Ctx, Path(name): Path<String>) -> Response {
-    match ctx.identity() {
-        Ok(identity) => detail_page(&mut ctx, &identity, &name, None).await,
-        Err(r) => r,
-    }
-}
-
-pub async fn attach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    iam::policy_change(ctx, ROLE, name, form, true).await
-}
-
-pub async fn detach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    iam::policy_change(ctx, ROLE, name, form, false).await
-}
-
-/// Deletes the role as AWS's console does: removed from its instance
-/// profiles, inline policies deleted, managed policies detached, then the
-/// role. Every call is authorized before the first one is made.
-pub async fn delete(mut ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    let identity = match sensitive(&mut ctx, &form) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    if field(&form, "confirm").trim() != name {
-        let e = format!("To delete the role, type its name {name} in the confirmation field.");
-        return detail_page(&mut ctx, &identity, &name, Some(e)).await;
-    }
-    let caller = ctx.caller(&identity);
-    let keyward = ctx.console.keyward.clone();
-    let result = async {
-        let plan = role_dependents(&ctx, &identity, &caller, &name).await?;
-        iam::allowed_all(&ctx, &identity, &plan.checks).await?;
-        plan.run(&keyward, &caller, &name)
-            .await
-            .map_err(|e| web::message(&e))
-    }
-    .await;
-    match result {
-        Ok(()) => ctx.redirect_with(iam::list_path(ROLE), format!("Role {name} is deleted.")),
-        Err(e) => detail_page(&mut ctx, &identity, &name, Some(e)).await,
-    }
-}
-
-/// What stands in the way of DeleteRole, and the permissions to clear it.
-struct Dependents {
-    checks: Vec<Check>,
-    profiles: Vec<String>,
-    inline: Vec<String>,
-    attached: Vec<String>,
-}
-
-async fn role_dependents(
-    ctx: &Ctx,
-    identity: &Identity,
-    caller: &Caller,
-    name: &str,
-) -> Result<Dependents, String> {
-    let keyward = &ctx.console.keyward;
-    let on = target(ctx, caller, ROLE, name).await;
-    let reads: Vec<Check> = [
-        "iam:ListInstanceProfilesForRole",
-        "iam:ListRolePolicies",
-        "iam:ListAttachedRolePolicies",
-    ]
-    .iter()
-    .map(|a| Check::new(a, &on))
-    .collect();
-    iam::allowed_all(ctx, identity, &reads).await?;
-    let m = |e: keyward_core::Error| web::message(&e);
-    let profiles = keyward
-        .instance_profiles_for_role(caller, name)
-        .await
-        .map_err(m)?;
-    let inline = keyward
-        .inline_policy_names(caller, ROLE, name)
-        .await
-        .map_err(m)?;
-    let attached = keyward
-        .attached_policies(caller, ROLE, name, None)
-        .await
-        .map_err(m)?;
-    let mut checks = Vec::new();
-    for p in &profiles {
-        let profile = Target::arn(&p.arn(caller.partition));
-        checks.push(Check::new("iam:RemoveRoleFromInstanceProfile", &profile));
-    }
-    if !inline.is_empty() {
-        checks.push(Check::new("iam:DeleteRolePolicy", &on));
-    }
-    for a in &attached {
-        checks.push(Check::with_policy(
-            "iam:DetachRolePolicy",
-            &on,
-            &a.policy_arn,
-        ));
-    }
-    checks.push(Check::new("iam:DeleteRole", &on));
-    Ok(Dependents {
-        checks,
-        profiles: profiles.into_iter().map(|p| p.name).collect(),
-        inline,
-        attached: attached.into_iter().map(|p| p.policy_arn).collect(),
-    })
-}
-
-impl Dependents {
-    async fn run(
-        &self,
-        keyward: &Keyward,
-        caller: &Caller,
-        name: &str,
-    ) -> keyward_core::Result<()> {
-        for p in &self.profiles {
-            keyward
-                .remove_role_from_instance_profile(caller, p, name)
-                .await?;
-        }
-        for p in &self.inline {
-            keyward.delete_inline_policy(caller, ROLE, name, p).await?;
-        }
-        for arn in &self.attached {
-            keyward.detach_policy(caller, ROLE, name, arn).await?;
-        }
-        keyward.delete_role(caller, name).await
-    }
 }

@@ -16,10 +16,11 @@ use keyward_core::service::Keyward;
 use keyward_core::{Error, password};
 
 use crate::iam::{
-    self, CHANGE_PASSWORD_POLICY, Check, Fields, Target, Undo, allowed_on, entity_rows, finish,
+    self, CHANGE_PASSWORD_POLICY, Check, Fields, Target, allowed_on, entity_rows, finish,
     sensitive, target,
 };
-use crate::pages::{KeyRow, Section, UserDetail, UserKeyCreated, Users};
+use crate::pages::{KeyRow, UserDetail, UserKeyCreated, Users};
+use crate::removal::{self, Removal};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render, render_status, show_time};
 
@@ -134,7 +135,7 @@ impl NewUser {
         let mut done = Vec::new();
         let result = self.write_steps(keyward, caller, &mut done).await;
         if result.is_err() {
-            iam::undo(keyward, caller, done).await;
+            removal::undo(keyward, caller, done).await;
         }
         result
     }
@@ -143,35 +144,35 @@ impl NewUser {
         &self,
         keyward: &Keyward,
         caller: &Caller,
-        done: &mut Vec<Undo>,
+        done: &mut Vec<Removal>,
     ) -> keyward_core::Result<Option<(String, Secret)>> {
         let name = &self.name;
         keyward
             .create_user(caller, name, None, None, Vec::new())
             .await?;
-        done.push(Undo::Delete(USER, name.clone()));
+        done.push(Removal::Entity(USER, name.clone()));
         if let Some(p) = &self.password {
             keyward
                 .create_login_profile(caller, name, p, self.reset_required)
                 .await?;
-            done.push(Undo::LoginProfile(name.clone()));
+            done.push(Removal::LoginProfile(name.clone()));
         }
         for g in &self.groups {
             keyward.add_user_to_group(caller, g, name).await?;
-            done.push(Undo::Membership {
+            done.push(Removal::Membership {
                 group: g.clone(),
                 user: name.clone(),
             });
         }
         for p in &self.policies {
             keyward.attach_policy(caller, USER, name, p).await?;
-            done.push(Undo::Attachment(USER, name.clone(), p.clone()));
+            done.push(Removal::Attachment(USER, name.clone(), p.clone()));
         }
         if !self.access_key {
             return Ok(None);
         }
         let key = keyward.create_access_key(caller, Some(name)).await?;
-        done.push(Undo::AccessKey {
+        done.push(Removal::AccessKey {
             user: name.clone(),
             id: key.key.access_key_id.clone(),
         });
@@ -280,20 +281,6 @@ pub async fn key_done(mut ctx: Ctx, Path(name): Path<String>, Form(form): FormDa
     Redirect::to(&iam::detail_path(USER, &name)).into_response()
 }
 
-/// A section of a detail page: what the identity may read, or why not.
-async fn section<T>(
-    ctx: &Ctx,
-    identity: &Identity,
-    action: &str,
-    on: &Target,
-    read: impl Future<Output = keyward_core::Result<Vec<T>>>,
-) -> Section<T> {
-    if let Err(e) = allowed_on(ctx, identity, action, on, None).await {
-        return Section::denied(e);
-    }
-    Section::of(read.await.map_err(|e| web::message(&e)))
-}
-
 /// The user's page, or the API's refusal of GetUser.
 pub async fn detail_page(
     ctx: &mut Ctx,
@@ -312,25 +299,18 @@ pub async fn detail_page(
         Err(e) => return web::plain(StatusCode::NOT_FOUND, &web::message(&e)),
     };
     let on = &user_target;
-    let groups = section(ctx, identity, "iam:ListGroupsForUser", on, async {
+    let groups = iam::section(ctx, identity, "iam:ListGroupsForUser", on, async {
         let gs = keyward.groups_for_user(&caller, name).await?;
         Ok(gs.into_iter().map(|g| g.name).collect())
     })
     .await;
-    let attached = section(ctx, identity, "iam:ListAttachedUserPolicies", on, async {
-        let ps = keyward.attached_policies(&caller, USER, name, None).await?;
-        Ok(ps
-            .into_iter()
-            .map(|p| (p.policy_name, p.policy_arn))
-            .collect())
-    })
-    .await;
-    let keys = section(ctx, identity, "iam:ListAccessKeys", on, async {
+    let attached = iam::attached_section(ctx, identity, USER, name, on).await;
+    let keys = iam::section(ctx, identity, "iam:ListAccessKeys", on, async {
         let ks = keyward.list_access_keys(&caller, Some(name)).await?;
         Ok(ks.into_iter().map(|k| key_row(k.key)).collect())
     })
     .await;
-    let login = section(ctx, identity, "iam:GetLoginProfile", on, async {
+    let login = iam::section(ctx, identity, "iam:GetLoginProfile", on, async {
         match keyward.login_profile(&caller, name).await {
             Ok((_, p)) => Ok(vec![p.password_reset_required]),
             Err(Error::NoSuchEntity(_)) => Ok(Vec::new()),
@@ -379,37 +359,77 @@ fn key_row(key: keyward_core::model::AccessKey) -> KeyRow {
     }
 }
 
-pub async fn detail(mut ctx: Ctx, Path(name): Path<String>) -> Response {
-    match ctx.identity() {
-        Ok(identity) => detail_page(&mut ctx, &identity, &name, None).await,
-        Err(r) => r,
+/// A change made on the user's page.
+enum UserChange {
+    Group { group: String, add: bool },
+    KeyStatus { id: String, status: String },
+    KeyDelete { id: String, confirm: String },
+    SetPassword { password: Secret, reset: bool },
+    RemovePassword,
+}
+
+impl UserChange {
+    /// Authorized as the API call would be, then made; the message for the
+    /// page either way.
+    async fn apply(&self, ctx: &Ctx, identity: &Identity, name: &str) -> Result<String, String> {
+        let caller = ctx.caller(identity);
+        let keyward = &ctx.console.keyward;
+        let m = |e: Error| web::message(&e);
+        match self {
+            Self::Group { group, add } => iam::membership(ctx, identity, group, name, *add).await,
+            Self::KeyStatus { id, status } => {
+                on_user(ctx, identity, name, "iam:UpdateAccessKey").await?;
+                keyward
+                    .update_access_key(&caller, Some(name), id, status)
+                    .await
+                    .map_err(m)?;
+                Ok(format!("Access key {id} is now {}.", status.to_lowercase()))
+            }
+            Self::KeyDelete { id, confirm } => {
+                if confirm.trim() != id {
+                    return Err(format!(
+                        "To delete access key {id}, type its ID in the confirmation field."
+                    ));
+                }
+                on_user(ctx, identity, name, "iam:DeleteAccessKey").await?;
+                keyward
+                    .delete_access_key(&caller, Some(name), id)
+                    .await
+                    .map_err(m)?;
+                Ok(format!("Access key {id} is deleted."))
+            }
+            Self::SetPassword { password, reset } => {
+                set_password(ctx, identity, name, password, *reset).await
+            }
+            Self::RemovePassword => {
+                on_user(ctx, identity, name, "iam:DeleteLoginProfile").await?;
+                keyward
+                    .delete_login_profile(&caller, name)
+                    .await
+                    .map_err(m)?;
+                Ok(format!("{name} can no longer sign in to the console."))
+            }
+        }
     }
 }
 
-pub async fn attach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    iam::policy_change(ctx, USER, name, form, true).await
-}
-
-pub async fn detach(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    iam::policy_change(ctx, USER, name, form, false).await
-}
-
-/// Runs one change of the user's page: authorized, then written.
-async fn change<F, Fut>(mut ctx: Ctx, name: String, form: HashMap<String, String>, f: F) -> Response
-where
-    F: FnOnce(Ctx, Identity, Caller, String, HashMap<String, String>) -> Fut,
-    Fut: Future<Output = (Ctx, Result<String, String>)>,
-{
+/// Runs one change of the user's page (CSRF, recent sign-in, the API's
+/// permission), then shows the page again.
+async fn change(
+    mut ctx: Ctx,
+    name: String,
+    form: HashMap<String, String>,
+    parse: fn(&HashMap<String, String>) -> UserChange,
+) -> Response {
     let identity = match sensitive(&mut ctx, &form) {
         Ok(i) => i,
         Err(r) => return r,
     };
-    let caller = ctx.caller(&identity);
-    let (mut ctx, result) = f(ctx, identity.clone(), caller, name.clone(), form).await;
+    let result = parse(&form).apply(&ctx, &identity, &name).await;
     finish(&mut ctx, &identity, USER, &name, result).await
 }
 
-/// One API call's permission on the user, then the call.
+/// The permission of one API call on the user.
 async fn on_user(ctx: &Ctx, identity: &Identity, name: &str, action: &str) -> Result<(), String> {
     let caller = ctx.caller(identity);
     let t = target(ctx, &caller, USER, name).await;
@@ -417,332 +437,161 @@ async fn on_user(ctx: &Ctx, identity: &Identity, name: &str, action: &str) -> Re
 }
 
 pub async fn join_group(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    change(
-        ctx,
-        name,
-        form,
-        |ctx, identity, caller, name, form| async move {
-            let group = field(&form, "group").to_owned();
-            let result = async {
-                let t = target(&ctx, &caller, EntityKind::Group, &group).await;
-                allowed_on(&ctx, &identity, "iam:AddUserToGroup", &t, None).await?;
-                ctx.console
-                    .keyward
-                    .add_user_to_group(&caller, &group, &name)
-                    .await
-                    .map_err(|e| web::message(&e))?;
-                Ok(format!("User {name} is added to group {group}."))
-            }
-            .await;
-            (ctx, result)
-        },
-    )
+    change(ctx, name, form, |f| UserChange::Group {
+        group: field(f, "group").to_owned(),
+        add: true,
+    })
     .await
 }
 
 pub async fn leave_group(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    change(
-        ctx,
-        name,
-        form,
-        |ctx, identity, caller, name, form| async move {
-            let group = field(&form, "group").to_owned();
-            let result = async {
-                let t = target(&ctx, &caller, EntityKind::Group, &group).await;
-                allowed_on(&ctx, &identity, "iam:RemoveUserFromGroup", &t, None).await?;
-                ctx.console
-                    .keyward
-                    .remove_user_from_group(&caller, &group, &name)
-                    .await
-                    .map_err(|e| web::message(&e))?;
-                Ok(format!("User {name} is removed from group {group}."))
-            }
-            .await;
-            (ctx, result)
-        },
-    )
+    change(ctx, name, form, |f| UserChange::Group {
+        group: field(f, "group").to_owned(),
+        add: false,
+    })
     .await
 }
 
 pub async fn key_status(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    change(
-        ctx,
-        name,
-        form,
-        |ctx, identity, caller, name, form| async move {
-            let id = field(&form, "id").to_owned();
-            let status = field(&form, "status").to_owned();
-            let result = async {
-                on_user(&ctx, &identity, &name, "iam:UpdateAccessKey").await?;
-                ctx.console
-                    .keyward
-                    .update_access_key(&caller, Some(&name), &id, &status)
-                    .await
-                    .map_err(|e| web::message(&e))?;
-                Ok(format!("Access key {id} is now {}.", status.to_lowercase()))
-            }
-            .await;
-            (ctx, result)
-        },
-    )
+    change(ctx, name, form, |f| UserChange::KeyStatus {
+        id: field(f, "id").to_owned(),
+        status: field(f, "status").to_owned(),
+    })
     .await
 }
 
 pub async fn key_delete(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    change(
-        ctx,
-        name,
-        form,
-        |ctx, identity, caller, name, form| async move {
-            let id = field(&form, "id").to_owned();
-            let result = async {
-                if field(&form, "confirm").trim() != id {
-                    return Err(format!(
-                        "To delete access key {id}, type its ID in the confirmation field."
-                    ));
-                }
-                on_user(&ctx, &identity, &name, "iam:DeleteAccessKey").await?;
-                ctx.console
-                    .keyward
-                    .delete_access_key(&caller, Some(&name), &id)
-                    .await
-                    .map_err(|e| web::message(&e))?;
-                Ok(format!("Access key {id} is deleted."))
-            }
-            .await;
-            (ctx, result)
-        },
-    )
+    change(ctx, name, form, |f| UserChange::KeyDelete {
+        id: field(f, "id").to_owned(),
+        confirm: field(f, "confirm").to_owned(),
+    })
     .await
+}
+
+pub async fn set_password_form(
+    ctx: Ctx,
+    Path(name): Path<String>,
+    Form(form): FormData,
+) -> Response {
+    change(ctx, name, form, |f| UserChange::SetPassword {
+        password: Secret::new(field(f, "password")),
+        reset: field(f, "reset_required") == "yes",
+    })
+    .await
+}
+
+pub async fn remove_password(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
+    change(ctx, name, form, |_| UserChange::RemovePassword).await
 }
 
 /// Sets the console password: CreateLoginProfile for a user without one,
 /// UpdateLoginProfile otherwise; with a required reset, IAMUserChangePassword
 /// is attached too, as AWS's console does.
-pub async fn set_password(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    change(
-        ctx,
-        name,
-        form,
-        |ctx, identity, caller, name, form| async move {
-            let password = Secret::new(field(&form, "password"));
-            let reset = field(&form, "reset_required") == "yes";
-            let result = async {
-                let keyward = &ctx.console.keyward;
-                let exists = keyward.login_profile(&caller, &name).await.is_ok();
-                let action = if exists {
-                    "iam:UpdateLoginProfile"
-                } else {
-                    "iam:CreateLoginProfile"
-                };
-                on_user(&ctx, &identity, &name, action).await?;
-                let attached = keyward
-                    .attached_policies(&caller, USER, &name, None)
-                    .await
-                    .map_err(|e| web::message(&e))?;
-                let attach = reset
-                    && !attached
-                        .iter()
-                        .any(|p| p.policy_arn == CHANGE_PASSWORD_POLICY);
-                if attach {
-                    let t = target(&ctx, &caller, USER, &name).await;
-                    let check =
-                        Check::with_policy("iam:AttachUserPolicy", &t, CHANGE_PASSWORD_POLICY);
-                    iam::allowed_all(&ctx, &identity, &[check]).await?;
-                }
-                let written = if exists {
-                    keyward
-                        .update_login_profile(&caller, &name, Some(&password), Some(reset))
-                        .await
-                } else {
-                    keyward
-                        .create_login_profile(&caller, &name, &password, reset)
-                        .await
-                        .map(|_| ())
-                };
-                written.map_err(|e| web::message(&e))?;
-                if attach {
-                    keyward
-                        .attach_policy(&caller, USER, &name, CHANGE_PASSWORD_POLICY)
-                        .await
-                        .map_err(|e| web::message(&e))?;
-                }
-                Ok(format!("The console password of {name} is set."))
-            }
-            .await;
-            (ctx, result)
-        },
-    )
-    .await
-}
-
-pub async fn remove_password(ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    change(
-        ctx,
-        name,
-        form,
-        |ctx, identity, caller, name, _form| async move {
-            let result = async {
-                on_user(&ctx, &identity, &name, "iam:DeleteLoginProfile").await?;
-                ctx.console
-                    .keyward
-                    .delete_login_profile(&caller, &name)
-                    .await
-                    .map_err(|e| web::message(&e))?;
-                Ok(format!("{name} can no longer sign in to the console."))
-            }
-            .await;
-            (ctx, result)
-        },
-    )
-    .await
-}
-
-/// Deletes the user as AWS's console does: its access keys, console
-/// password, MFA devices, inline and attached policies and group
-/// memberships first, then the user. Every call is authorized before the
-/// first one is made.
-pub async fn delete(mut ctx: Ctx, Path(name): Path<String>, Form(form): FormData) -> Response {
-    let identity = match sensitive(&mut ctx, &form) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    if field(&form, "confirm").trim() != name {
-        let e = format!("To delete the user, type its name {name} in the confirmation field.");
-        return detail_page(&mut ctx, &identity, &name, Some(e)).await;
-    }
-    let caller = ctx.caller(&identity);
-    let keyward = ctx.console.keyward.clone();
-    let plan = match dependents(&ctx, &identity, &caller, &name).await {
-        Ok(p) => p,
-        Err(e) => return detail_page(&mut ctx, &identity, &name, Some(e)).await,
-    };
-    if let Err(e) = iam::allowed_all(&ctx, &identity, &plan.checks).await {
-        return detail_page(&mut ctx, &identity, &name, Some(e)).await;
-    }
-    match plan.run(&keyward, &caller, &name).await {
-        Ok(()) => ctx.redirect_with(iam::list_path(USER), format!("User {name} is deleted.")),
-        Err(e) => detail_page(&mut ctx, &identity, &name, Some(web::message(&e))).await,
-    }
-}
-
-/// What stands in the way of DeleteUser, and the permissions to clear it.
-struct UserDependents {
-    checks: Vec<Check>,
-    keys: Vec<String>,
-    login: bool,
-    mfa: Vec<String>,
-    inline: Vec<String>,
-    attached: Vec<String>,
-    groups: Vec<String>,
-}
-
-async fn dependents(
+async fn set_password(
     ctx: &Ctx,
     identity: &Identity,
-    caller: &Caller,
     name: &str,
-) -> Result<UserDependents, String> {
+    password: &Secret,
+    reset: bool,
+) -> Result<String, String> {
+    let caller = ctx.caller(identity);
     let keyward = &ctx.console.keyward;
-    let user = target(ctx, caller, USER, name).await;
-    let reads = [
-        "iam:ListAccessKeys",
-        "iam:GetLoginProfile",
-        "iam:ListMFADevices",
-        "iam:ListUserPolicies",
-        "iam:ListAttachedUserPolicies",
-        "iam:ListGroupsForUser",
-    ];
-    let checks: Vec<Check> = reads.iter().map(|a| Check::new(a, &user)).collect();
-    iam::allowed_all(ctx, identity, &checks).await?;
     let m = |e: Error| web::message(&e);
-    let keys = keyward
-        .list_access_keys(caller, Some(name))
-        .await
-        .map_err(m)?;
-    let login = keyward.login_profile(caller, name).await.is_ok();
-    let mfa = keyward
-        .list_mfa_devices_and_keys(caller, Some(name))
-        .await
-        .map_err(m)?;
-    let inline = keyward
-        .inline_policy_names(caller, USER, name)
-        .await
-        .map_err(m)?;
-    let attached = keyward
-        .attached_policies(caller, USER, name, None)
-        .await
-        .map_err(m)?;
-    let groups = keyward.groups_for_user(caller, name).await.map_err(m)?;
-    let mut plan = UserDependents {
-        checks: Vec::new(),
-        keys: keys.into_iter().map(|k| k.key.access_key_id).collect(),
-        login,
-        mfa: mfa.into_iter().map(|d| d.serial_number).collect(),
-        inline,
-        attached: attached.into_iter().map(|p| p.policy_arn).collect(),
-        groups: groups.into_iter().map(|g| g.name).collect(),
+    let exists = keyward.login_profile(&caller, name).await.is_ok();
+    let action = if exists {
+        "iam:UpdateLoginProfile"
+    } else {
+        "iam:CreateLoginProfile"
     };
-    let c = &mut plan.checks;
-    if !plan.keys.is_empty() {
-        c.push(Check::new("iam:DeleteAccessKey", &user));
+    on_user(ctx, identity, name, action).await?;
+    let attached = keyward
+        .attached_policies(&caller, USER, name, None)
+        .await
+        .map_err(m)?;
+    let attach = reset
+        && !attached
+            .iter()
+            .any(|p| p.policy_arn == CHANGE_PASSWORD_POLICY);
+    if attach {
+        let t = target(ctx, &caller, USER, name).await;
+        let check = Check::with_policy("iam:AttachUserPolicy", &t, CHANGE_PASSWORD_POLICY);
+        iam::allowed_all(ctx, identity, &[check]).await?;
     }
-    if plan.login {
-        c.push(Check::new("iam:DeleteLoginProfile", &user));
+    if exists {
+        keyward
+            .update_login_profile(&caller, name, Some(password), Some(reset))
+            .await
+            .map_err(m)?;
+    } else {
+        keyward
+            .create_login_profile(&caller, name, password, reset)
+            .await
+            .map_err(m)?;
     }
-    for serial in &plan.mfa {
-        c.push(Check::new("iam:DeactivateMFADevice", &user));
-        if !serial.contains(":u2f/") {
-            c.push(Check::new(
-                "iam:DeleteVirtualMFADevice",
-                &Target::arn(serial),
-            ));
-        }
+    if attach {
+        keyward
+            .attach_policy(&caller, USER, name, CHANGE_PASSWORD_POLICY)
+            .await
+            .map_err(m)?;
     }
-    if !plan.inline.is_empty() {
-        c.push(Check::new("iam:DeleteUserPolicy", &user));
-    }
-    for arn in &plan.attached {
-        c.push(Check::with_policy("iam:DetachUserPolicy", &user, arn));
-    }
-    for g in &plan.groups {
-        let group = target(ctx, caller, EntityKind::Group, g).await;
-        c.push(Check::new("iam:RemoveUserFromGroup", &group));
-    }
-    c.push(Check::new("iam:DeleteUser", &user));
-    Ok(plan)
+    Ok(format!("The console password of {name} is set."))
 }
 
-impl UserDependents {
-    async fn run(
-        &self,
-        keyward: &Keyward,
-        caller: &Caller,
-        name: &str,
-    ) -> keyward_core::Result<()> {
-        for id in &self.keys {
-            keyward.delete_access_key(caller, Some(name), id).await?;
-        }
-        if self.login {
-            keyward.delete_login_profile(caller, name).await?;
-        }
-        for serial in &self.mfa {
-            keyward
-                .deactivate_mfa_device(caller, Some(name), serial)
-                .await?;
-            if !serial.contains(":u2f/") {
-                keyward.delete_virtual_mfa_device(caller, serial).await?;
-            }
-        }
-        for p in &self.inline {
-            keyward.delete_inline_policy(caller, USER, name, p).await?;
-        }
-        for arn in &self.attached {
-            keyward.detach_policy(caller, USER, name, arn).await?;
-        }
-        for g in &self.groups {
-            keyward.remove_user_from_group(caller, g, name).await?;
-        }
-        keyward.delete_user(caller, name).await
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Fields {
+        Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_form_keeps_every_group_and_policy_once() {
+        let f = form(&[
+            ("user_name", " alice "),
+            ("groups", "devs"),
+            ("groups", "ops"),
+            ("groups", "devs"),
+            ("groups", ""),
+            ("policies", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ]);
+        let new = NewUser::from_form(&f).expect("valid form");
+        assert_eq!(new.name, "alice");
+        assert_eq!(new.groups, ["devs", "ops"]);
+        assert_eq!(new.policies, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert!(new.password.is_none() && !new.access_key && !new.reset_required);
+    }
+
+    #[test]
+    fn a_required_reset_attaches_iam_user_change_password_once() {
+        let f = form(&[
+            ("user_name", "bob"),
+            ("password", "Us3r-Console-Pass!"),
+            ("reset_required", "yes"),
+            ("policies", CHANGE_PASSWORD_POLICY),
+        ]);
+        let new = NewUser::from_form(&f).expect("valid form");
+        assert!(new.reset_required);
+        assert_eq!(new.policies, [CHANGE_PASSWORD_POLICY]);
+        let f = form(&[
+            ("user_name", "bob"),
+            ("password", "Us3r-Console-Pass!"),
+            ("reset_required", "yes"),
+        ]);
+        assert_eq!(
+            NewUser::from_form(&f).expect("valid form").policies,
+            [CHANGE_PASSWORD_POLICY]
+        );
+    }
+
+    #[test]
+    fn a_required_reset_needs_a_password() {
+        let f = form(&[("user_name", "carol"), ("reset_required", "yes")]);
+        assert!(NewUser::from_form(&f).is_err());
     }
 }
