@@ -318,6 +318,12 @@ CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
+def submit(page, button: str) -> None:
+    """Clicks a form's button and waits for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
 def _root_console(strict, acct, page) -> None:
     sign_in_root(page, strict.endpoint, acct.email, acct.password)
     page.wait_for_url(strict.endpoint + "/console")
@@ -363,7 +369,7 @@ def test_create_user_in_one_flow(strict, fresh_account, page):
         page.get_by_label(g, exact=True).check()
     page.get_by_label("ReadOnlyAccess", exact=True).check()
     page.get_by_label(mine["PolicyName"], exact=True).check()
-    page.get_by_role("button", name="Create user").click()
+    submit(page, "Create user")
     page.wait_for_url(f"{base}/console/iam/users/{name}/new-key")
     assert f"User {name} is created." in page.get_by_role("status").inner_text()
     br.assert_accessible(page, "new user's access key")
@@ -385,7 +391,7 @@ def test_create_user_in_one_flow(strict, fresh_account, page):
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is True
 
     # Done: the secret is gone, the user's page follows.
-    page.get_by_role("button", name="Done").click()
+    submit(page, "Done")
     page.wait_for_url(f"{base}/console/iam/users/{name}")
     page.goto(f"{base}/console/iam/users/{name}/new-key/download")
     assert secret not in page.content()
@@ -404,14 +410,14 @@ def test_create_user_failure_leaves_nothing(strict, fresh_account, page):
     name = kw.unique("weak")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Console password (optional)").fill("short")
-    page.get_by_role("button", name="Create user").click()
+    submit(page, "Create user")
     assert "Password" in page.get_by_role("alert").inner_text()
     with pytest.raises(ClientError) as ei:
         iam.get_user(UserName=name)
     assert kw.err(ei.value)[0] == "NoSuchEntity"
 
-    # A step that fails after the user exists (the group went away while the
-    # form was open): the user, its password and policy are taken back.
+    # A part refused (the group went away while the form was open): no user,
+    # no password, no policy, no key.
     name = kw.unique("halfway")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Console password (optional)").fill(CONSOLE_PASSWORD)
@@ -419,7 +425,7 @@ def test_create_user_failure_leaves_nothing(strict, fresh_account, page):
     page.get_by_label(doomed, exact=True).check()
     page.get_by_label("ReadOnlyAccess", exact=True).check()
     iam.delete_group(GroupName=doomed)
-    page.get_by_role("button", name="Create user").click()
+    submit(page, "Create user")
     assert "cannot be found" in page.get_by_role("alert").inner_text()
     with pytest.raises(ClientError) as ei:
         iam.get_user(UserName=name)
@@ -434,14 +440,14 @@ def test_create_user_failure_leaves_nothing(strict, fresh_account, page):
     iam.put_user_policy(UserName=creator, PolicyName="create", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
             "iam:ListUsers", "iam:ListGroups", "iam:ListPolicies", "iam:CreateUser", "iam:CreateLoginProfile"]}]}))
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     sign_in_user(page, base, acct.account_id, creator, CONSOLE_PASSWORD)
     page.wait_for_url(base + "/console")
     page.goto(base + "/console/iam/users")
     name = kw.unique("notyet")
     page.get_by_label("User name").fill(name)
     page.get_by_label("ReadOnlyAccess", exact=True).check()
-    page.get_by_role("button", name="Create user").click()
+    submit(page, "Create user")
     alert = page.get_by_role("alert").inner_text()
     assert f"user/{creator} is not authorized to perform: iam:AttachUserPolicy on resource: " \
            f"arn:aws:iam::{acct.account_id}:user/{name}" in alert
@@ -477,64 +483,64 @@ def test_user_detail_page(strict, fresh_account, page):
     assert "Active" in row.inner_text() and "Never" not in row.inner_text()
 
     # Groups: remove, add.
-    page.get_by_role("button", name=f"Remove from {group}").click()
+    submit(page, f"Remove from {group}")
     assert f"User {name} is removed from group {group}." in page.get_by_role("status").inner_text()
     assert iam.list_groups_for_user(UserName=name)["Groups"] == []
     page.get_by_label(f"Group to add {name} to").select_option(label=other)
-    page.get_by_role("button", name="Add to group").click()
+    submit(page, "Add to group")
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]] == [other]
 
     # Policies: detach, attach.
-    page.get_by_role("button", name="Detach ReadOnlyAccess").click()
+    submit(page, "Detach ReadOnlyAccess")
     assert "is detached from" in page.get_by_role("status").inner_text()
     assert _attached(iam, "user", name) == set()
     page.get_by_label("Managed policy to attach").select_option(label="IAMUserChangePassword")
-    page.get_by_role("button", name="Attach policy").click()
+    submit(page, "Attach policy")
     assert _attached(iam, "user", name) == {CHANGE_PASSWORD}
 
     # Access key: inactive (refused by the API), active, deleted after typing its ID.
-    page.get_by_role("button", name=f"Make {key_id} inactive").click()
+    submit(page, f"Make {key_id} inactive")
     assert f"Access key {key_id} is now inactive." in page.get_by_role("status").inner_text()
     assert iam.list_access_keys(UserName=name)["AccessKeyMetadata"][0]["Status"] == "Inactive"
     with pytest.raises(ClientError) as ei:
         strict.server.sts(creds).get_caller_identity()
     assert kw.err(ei.value)[0] == "InvalidClientTokenId"
-    page.get_by_role("button", name=f"Make {key_id} active").click()
+    submit(page, f"Make {key_id} active")
     assert strict.server.sts(creds).get_caller_identity()["Account"] == acct.account_id
     page.get_by_label(f"Type {key_id} to confirm").fill("nope")
-    page.get_by_role("button", name=f"Delete {key_id}").click()
+    submit(page, f"Delete {key_id}")
     assert "type its ID" in page.get_by_role("alert").inner_text()
     assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 1
     page.get_by_label(f"Type {key_id} to confirm").fill(key_id)
-    page.get_by_role("button", name=f"Delete {key_id}").click()
+    submit(page, f"Delete {key_id}")
     assert f"Access key {key_id} is deleted." in page.get_by_role("status").inner_text()
     assert iam.list_access_keys(UserName=name)["AccessKeyMetadata"] == []
 
     # Console password: set with a required reset, then removed.
     page.get_by_label("New console password").fill(NEW_PASSWORD)
     page.get_by_label("User must create a new password at next sign-in").check()
-    page.get_by_role("button", name="Set console password").click()
+    submit(page, "Set console password")
     assert f"The console password of {name} is set." in page.get_by_role("status").inner_text()
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is True
     assert "A new password must be set at the next sign-in." in page.content()
-    page.get_by_role("button", name="Remove console password").click()
+    submit(page, "Remove console password")
     with pytest.raises(ClientError) as ei:
         iam.get_login_profile(UserName=name)
     assert kw.err(ei.value)[0] == "NoSuchEntity"
     page.get_by_label("New console password").fill(CONSOLE_PASSWORD)
-    page.get_by_role("button", name="Set console password").click()
+    submit(page, "Set console password")
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False
 
     # Delete: the typed name is checked; then keys, password, MFA, inline and
     # attached policies and groups go first, and the user is gone.
     iam.create_access_key(UserName=name)
-    page.reload()
+    page.goto(f"{base}/console/iam/users/{name}")
     page.get_by_label(f"Type the user name {name} to confirm").fill("someone-else")
-    page.get_by_role("button", name="Delete user").click()
+    submit(page, "Delete user")
     assert "type its name" in page.get_by_role("alert").inner_text()
     assert iam.get_user(UserName=name)["User"]["UserName"] == name
     page.get_by_label(f"Type the user name {name} to confirm").fill(name)
-    page.get_by_role("button", name="Delete user").click()
+    submit(page, "Delete user")
     page.wait_for_url(base + "/console/iam/users")
     assert f"User {name} is deleted." in page.get_by_role("status").inner_text()
     with pytest.raises(ClientError) as ei:
@@ -563,10 +569,10 @@ def test_user_detail_follows_the_users_permissions(strict, fresh_account, page):
 
     iam.attach_user_policy(UserName=reader, PolicyArn=READ_ONLY)
     page.goto(f"{base}/console/iam/users/{target}")
-    page.get_by_role("button", name="Detach ReadOnlyAccess").click()
+    submit(page, "Detach ReadOnlyAccess")
     assert "is not authorized to perform: iam:DetachUserPolicy" in page.get_by_role("alert").inner_text()
     page.get_by_label(f"Type the user name {target} to confirm").fill(target)
-    page.get_by_role("button", name="Delete user").click()
+    submit(page, "Delete user")
     assert "is not authorized to perform: iam:DetachUserPolicy" in page.get_by_role("alert").inner_text()
     assert _attached(iam, "user", target) == {READ_ONLY}
     assert iam.get_user(UserName=target)["User"]["UserName"] == target
@@ -590,23 +596,23 @@ def test_group_detail_page(strict, fresh_account, page):
     br.screenshot(page, "iam-group")
 
     page.get_by_label("User to add").select_option(label=bob)
-    page.get_by_role("button", name="Add user").click()
+    submit(page, "Add user")
     assert f"User {bob} is added to group {group}." in page.get_by_role("status").inner_text()
     assert {u["UserName"] for u in iam.get_group(GroupName=group)["Users"]} == {alice, bob}
-    page.get_by_role("button", name=f"Remove {alice}").click()
+    submit(page, f"Remove {alice}")
     assert [u["UserName"] for u in iam.get_group(GroupName=group)["Users"]] == [bob]
 
     page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
-    page.get_by_role("button", name="Attach policy").click()
+    submit(page, "Attach policy")
     assert _attached(iam, "group", group) == {READ_ONLY}
     page.get_by_label("Managed policy to attach").select_option(label="IAMUserChangePassword")
-    page.get_by_role("button", name="Attach policy").click()
-    page.get_by_role("button", name="Detach IAMUserChangePassword").click()
+    submit(page, "Attach policy")
+    submit(page, "Detach IAMUserChangePassword")
     assert _attached(iam, "group", group) == {READ_ONLY}
 
     # Delete with a member, an inline and a managed policy: all go first.
     page.get_by_label(f"Type the group name {group} to confirm").fill(group)
-    page.get_by_role("button", name="Delete group").click()
+    submit(page, "Delete group")
     page.wait_for_url(base + "/console/iam/groups")
     assert f"Group {group} is deleted." in page.get_by_role("status").inner_text()
     with pytest.raises(ClientError) as ei:
@@ -635,15 +641,15 @@ def test_role_detail_page(strict, fresh_account, page):
     assert json.loads(page.locator("#trust-policy").inner_text()) == trust
 
     page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
-    page.get_by_role("button", name="Attach policy").click()
+    submit(page, "Attach policy")
     assert _attached(iam, "role", role) == {READ_ONLY}
     page.get_by_label("Managed policy to attach").select_option(label="AdministratorAccess")
-    page.get_by_role("button", name="Attach policy").click()
-    page.get_by_role("button", name="Detach AdministratorAccess").click()
+    submit(page, "Attach policy")
+    submit(page, "Detach AdministratorAccess")
     assert _attached(iam, "role", role) == {READ_ONLY}
 
     page.get_by_label(f"Type the role name {role} to confirm").fill(role)
-    page.get_by_role("button", name="Delete role").click()
+    submit(page, "Delete role")
     page.wait_for_url(base + "/console/iam/roles")
     assert f"Role {role} is deleted." in page.get_by_role("status").inner_text()
     with pytest.raises(ClientError) as ei:
@@ -677,7 +683,7 @@ def test_policy_simulator_for_groups_and_roles(strict, fresh_account, page):
         page.get_by_label("User, group or role").select_option(label=name)
         page.get_by_label("Actions (comma separated)").fill(", ".join(actions))
         page.get_by_label("Resource ARN (empty: *)").fill(resource)
-        page.get_by_role("button", name="Run simulation").click()
+        submit(page, "Run simulation")
         rows = page.locator("tbody tr").all_inner_texts()
         got = {r.split("\t")[0]: r.split("\t")[-1] for r in rows}
         api = iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{acct.account_id}:{kind}/{name}",
@@ -699,9 +705,9 @@ def test_forced_password_change_at_next_sign_in(strict, fresh_account, page):
     page.get_by_label("User name").fill(name)
     page.get_by_label("Console password (optional)").fill(CONSOLE_PASSWORD)
     page.get_by_label("User must create a new password at next sign-in").check()
-    page.get_by_role("button", name="Create user").click()
+    submit(page, "Create user")
     assert f"User {name} is created." in page.get_by_role("status").inner_text()
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     iam.update_account_password_policy(MinimumPasswordLength=14, RequireNumbers=True)
 
     sign_in_user(page, base, acct.account_id, name, CONSOLE_PASSWORD)
@@ -717,7 +723,7 @@ def test_forced_password_change_at_next_sign_in(strict, fresh_account, page):
         page.get_by_label("Old password").fill(old)
         page.get_by_label("New password", exact=True).fill(new)
         page.get_by_label("Retype new password").fill(again or new)
-        page.get_by_role("button", name="Confirm password change").click()
+        submit(page, "Confirm password change")
 
     change(CONSOLE_PASSWORD, NEW_PASSWORD, "Something-else-1")
     assert page.get_by_role("alert").inner_text() == "The new passwords do not match."
@@ -731,7 +737,7 @@ def test_forced_password_change_at_next_sign_in(strict, fresh_account, page):
     page.wait_for_url(base + "/console")
     assert "Your password has been changed." in page.get_by_role("status").inner_text()
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     sign_in_user(page, base, acct.account_id, name, NEW_PASSWORD)
     page.wait_for_url(base + "/console")
 
@@ -754,11 +760,11 @@ def test_forced_password_change_after_the_mfa_step(strict, fresh_account, page):
     page.wait_for_url(base + "/signin/mfa")
     time.sleep(30 - time.time() % 30 + 0.5)  # the enable used this step's code
     page.get_by_label("MFA code").fill(br.totp(seed, br.steady_now()))
-    page.get_by_role("button", name="Submit").click()
+    submit(page, "Submit")
     page.wait_for_url(base + "/signin/password")
     page.get_by_label("Old password").fill(CONSOLE_PASSWORD)
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Retype new password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Confirm password change").click()
+    submit(page, "Confirm password change")
     page.wait_for_url(base + "/console")
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False

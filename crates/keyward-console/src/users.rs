@@ -8,19 +8,18 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use keyward_core::Error;
 use keyward_core::caller::Caller;
 use keyward_core::crypto::Secret;
 use keyward_core::model::KeyStatus;
 use keyward_core::policies::EntityKind;
-use keyward_core::service::Keyward;
-use keyward_core::{Error, password};
+use keyward_core::service::{Keyward, NewUserInput};
 
 use crate::iam::{
     self, CHANGE_PASSWORD_POLICY, Check, Fields, Target, allowed_on, entity_rows, finish,
     sensitive, target,
 };
 use crate::pages::{KeyRow, UserDetail, UserKeyCreated, Users};
-use crate::removal::{self, Removal};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render, render_status, show_time};
 
@@ -115,73 +114,27 @@ impl NewUser {
         checks
     }
 
-    /// The password against the account's policy before anything is written
-    /// (the likeliest refusal, and the one the user can fix).
-    async fn check_password(&self, keyward: &Keyward, caller: &Caller) -> Result<(), String> {
-        let Some(p) = &self.password else {
-            return Ok(());
-        };
-        let policy = keyward.password_policy(caller).await.ok();
-        password::check_user_password(p, policy.as_ref(), &self.name)
-            .map_err(|m| web::message(&Error::PasswordPolicyViolation(m)))
-    }
-
-    /// The writes, in order; on a failure the ones done are taken back.
+    /// The user and everything with it, in one write (nothing is left when
+    /// any part is refused).
     async fn write(
         &self,
         keyward: &Keyward,
         caller: &Caller,
     ) -> keyward_core::Result<Option<(String, Secret)>> {
-        let mut done = Vec::new();
-        let result = self.write_steps(keyward, caller, &mut done).await;
-        if result.is_err() {
-            removal::undo(keyward, caller, done).await;
-        }
-        result
-    }
-
-    async fn write_steps(
-        &self,
-        keyward: &Keyward,
-        caller: &Caller,
-        done: &mut Vec<Removal>,
-    ) -> keyward_core::Result<Option<(String, Secret)>> {
-        let name = &self.name;
-        keyward
-            .create_user(caller, name, None, None, Vec::new())
-            .await?;
-        done.push(Removal::Entity(USER, name.clone()));
-        if let Some(p) = &self.password {
-            keyward
-                .create_login_profile(caller, name, p, self.reset_required)
-                .await?;
-            done.push(Removal::LoginProfile(name.clone()));
-        }
-        for g in &self.groups {
-            keyward.add_user_to_group(caller, g, name).await?;
-            done.push(Removal::Membership {
-                group: g.clone(),
-                user: name.clone(),
-            });
-        }
-        for p in &self.policies {
-            keyward.attach_policy(caller, USER, name, p).await?;
-            done.push(Removal::Attachment(USER, name.clone(), p.clone()));
-        }
-        if !self.access_key {
-            return Ok(None);
-        }
-        let key = keyward.create_access_key(caller, Some(name)).await?;
-        done.push(Removal::AccessKey {
-            user: name.clone(),
-            id: key.key.access_key_id.clone(),
-        });
-        Ok(Some((key.key.access_key_id, key.secret)))
+        let input = NewUserInput {
+            name: &self.name,
+            password: self.password.as_ref().map(|p| (p, self.reset_required)),
+            groups: &self.groups,
+            policies: &self.policies,
+            access_key: self.access_key,
+        };
+        let (_, key) = keyward.create_user_with(caller, &input).await?;
+        Ok(key.map(|k| (k.key.access_key_id, k.secret)))
     }
 }
 
-/// Creates the user with everything the form asks for. Every step is
-/// authorized before the first write; a failed step takes back the others.
+/// Creates the user with everything the form asks for: every part is
+/// authorized first, then all is written in one transaction.
 pub async fn create(mut ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response {
     let form = Fields(pairs);
     if let Err(r) = ctx.check_csrf(&form.single()) {
@@ -201,9 +154,6 @@ pub async fn create(mut ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> R
         return users_page(&mut ctx, &identity, Some(e)).await;
     }
     let keyward = ctx.console.keyward.clone();
-    if let Err(e) = new.check_password(&keyward, &caller).await {
-        return users_page(&mut ctx, &identity, Some(e)).await;
-    }
     match new.write(&keyward, &caller).await {
         Ok(None) => ctx.redirect_with(
             iam::list_path(USER),

@@ -19,6 +19,21 @@ use crate::policies::{
 mod groups_roles;
 pub use groups_roles::{GroupStore, GroupUpdate, InstanceProfileStore, RoleStore, RoleUpdate};
 
+/// A new IAM user and what comes with it (the console's Create user).
+#[derive(Debug, Clone)]
+pub struct NewUserRecords {
+    pub user: User,
+    pub audit: AuditEvent,
+    pub login_profile: Option<(LoginProfile, AuditEvent)>,
+    /// Group names, each with its AddUserToGroup event.
+    pub groups: Vec<(String, AuditEvent)>,
+    pub max_groups_per_user: usize,
+    pub policies: Vec<(AttachedPolicy, AuditEvent)>,
+    pub max_attached: usize,
+    pub access_key: Option<(AccessKey, AuditEvent)>,
+    pub max_keys: usize,
+}
+
 /// A page of results and whether more follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -61,6 +76,10 @@ pub trait AccountStore: Send + Sync {
 pub trait UserStore: Send + Sync {
     /// Fails with `EntityAlreadyExists` for a name taken in any letter case.
     async fn create_user(&self, user: &User, audit: &AuditEvent) -> Result<()>;
+    /// Creates a user with its console password, group memberships, managed
+    /// policies and access key in one transaction, each part with its own
+    /// audit event and the checks its own call makes: all or nothing.
+    async fn create_user_with(&self, new: &NewUserRecords) -> Result<()>;
     /// Looks a user up by name, ignoring case as IAM does.
     async fn user(&self, account_id: &str, name: &str) -> Result<Option<User>>;
     async fn user_by_id(&self, user_id: &str) -> Result<Option<User>>;

@@ -224,40 +224,13 @@ impl keyward_core::store::GroupStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<bool> {
         let (mut tx, seq) = self.write_tx(account_id).await?;
-        let group = group_in_tx(&mut tx, account_id, group_name).await?;
-        let user_id = user_id_in_tx(&mut tx, account_id, user_name).await?;
-        let already: i64 =
-            sqlx::query("SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2")
-                .bind(&group.group_id)
-                .bind(&user_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(storage)?
-                .try_get(0)
-                .map_err(storage)?;
-        if already > 0 {
+        let max = max_groups_per_user;
+        if !self
+            .add_member_in_tx(&mut tx, seq, account_id, group_name, user_name, max)
+            .await?
+        {
             return Ok(false);
         }
-        let n = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM group_members WHERE user_id = $1",
-            &user_id,
-        )
-        .await?;
-        if usize::try_from(n).unwrap_or(usize::MAX) >= max_groups_per_user {
-            return Err(Error::LimitExceeded(format!(
-                "Cannot exceed quota for GroupsPerUser: {max_groups_per_user}"
-            )));
-        }
-        sqlx::query("INSERT INTO group_members (group_id, user_id, added_seq) VALUES ($1, $2, $3)")
-            .bind(&group.group_id)
-            .bind(&user_id)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
-        self.notify(&mut tx, account_id, seq, &Change::User(user_id.clone()))
-            .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -317,5 +290,54 @@ impl keyward_core::store::GroupStore for SqlStore {
         .await
         .map_err(storage)?;
         rows.iter().map(group_from_row).collect()
+    }
+}
+
+impl SqlStore {
+    /// Adds a user to a group in `tx`; false when it was a member already.
+    pub(crate) async fn add_member_in_tx(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        seq: i64,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+        max_groups_per_user: usize,
+    ) -> Result<bool> {
+        let group = group_in_tx(tx, account_id, group_name).await?;
+        let user_id = user_id_in_tx(tx, account_id, user_name).await?;
+        let already: i64 =
+            sqlx::query("SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2")
+                .bind(&group.group_id)
+                .bind(&user_id)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(storage)?
+                .try_get(0)
+                .map_err(storage)?;
+        if already > 0 {
+            return Ok(false);
+        }
+        let n = count(
+            tx,
+            "SELECT COUNT(*) FROM group_members WHERE user_id = $1",
+            &user_id,
+        )
+        .await?;
+        if usize::try_from(n).unwrap_or(usize::MAX) >= max_groups_per_user {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for GroupsPerUser: {max_groups_per_user}"
+            )));
+        }
+        sqlx::query("INSERT INTO group_members (group_id, user_id, added_seq) VALUES ($1, $2, $3)")
+            .bind(&group.group_id)
+            .bind(&user_id)
+            .bind(seq)
+            .execute(&mut **tx)
+            .await
+            .map_err(storage)?;
+        self.notify(tx, account_id, seq, &Change::User(user_id.clone()))
+            .await?;
+        Ok(true)
     }
 }

@@ -13,32 +13,7 @@ impl keyward_core::store::AccessKeyStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&key.account_id).await?;
-        let owner = owner_column(&key.owner);
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND owner_user_id = $2",
-        )
-        .bind(&key.account_id)
-        .bind(owner)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(storage)?
-        .try_get(0)
-        .map_err(storage)?;
-        if usize::try_from(n).unwrap_or(usize::MAX) >= max_per_owner {
-            return Err(Error::LimitExceeded(format!(
-                "Cannot exceed quota for AccessKeysPerUser: {max_per_owner}"
-            )));
-        }
-        sqlx::query("INSERT INTO access_keys (access_key_id, account_id, owner_user_id, sealed_secret, status, created) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&key.access_key_id)
-            .bind(&key.account_id)
-            .bind(owner)
-            .bind(&key.sealed_secret)
-            .bind(key.status.as_str())
-            .bind(key.created.unix_timestamp())
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
+        Self::insert_key_in_tx(&mut tx, key, max_per_owner).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }
@@ -134,6 +109,43 @@ impl keyward_core::store::AccessKeyStore for SqlStore {
             .bind(&used.region)
             .bind(access_key_id)
             .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// Stores a new key in `tx`, within its owner's quota.
+    pub(crate) async fn insert_key_in_tx(
+        tx: &mut Transaction<'static, Any>,
+        key: &AccessKey,
+        max_per_owner: usize,
+    ) -> Result<()> {
+        let owner = owner_column(&key.owner);
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND owner_user_id = $2",
+        )
+        .bind(&key.account_id)
+        .bind(owner)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(storage)?
+        .try_get(0)
+        .map_err(storage)?;
+        if usize::try_from(n).unwrap_or(usize::MAX) >= max_per_owner {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for AccessKeysPerUser: {max_per_owner}"
+            )));
+        }
+        sqlx::query("INSERT INTO access_keys (access_key_id, account_id, owner_user_id, sealed_secret, status, created) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&key.access_key_id)
+            .bind(&key.account_id)
+            .bind(owner)
+            .bind(&key.sealed_secret)
+            .bind(key.status.as_str())
+            .bind(key.created.unix_timestamp())
+            .execute(&mut **tx)
             .await
             .map_err(storage)?;
         Ok(())

@@ -32,7 +32,7 @@ use keyward_core::feed::Change;
 use keyward_core::model::{
     AccessKey, Account, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner, KeyStatus, Tag, User,
 };
-use keyward_core::store::{Page, UserUpdate};
+use keyward_core::store::{NewUserRecords, Page, UserUpdate};
 use keyward_core::{Error, Result};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -203,18 +203,22 @@ impl SqlStore {
     /// account's new change sequence number.
     async fn write_tx(&self, account_id: &str) -> Result<(Transaction<'static, Any>, i64)> {
         let mut tx = self.pool.begin().await.map_err(storage)?;
+        let seq = Self::next_seq(&mut tx, account_id).await?;
+        Ok((tx, seq))
+    }
+
+    /// Bumps the account's change sequence number: one per write, so a
+    /// transaction making several writes (each with its audit event) takes
+    /// one number for each.
+    async fn next_seq(tx: &mut Transaction<'static, Any>, account_id: &str) -> Result<i64> {
         let row = sqlx::query("UPDATE accounts SET change_seq = change_seq + 1 WHERE account_id = $1 RETURNING change_seq")
             .bind(account_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(storage)?;
-        let seq = row
-            .ok_or_else(|| {
-                Error::NoSuchEntity(format!("The account {account_id} does not exist."))
-            })?
+        row.ok_or_else(|| Error::NoSuchEntity(format!("The account {account_id} does not exist.")))?
             .try_get::<i64, _>(0)
-            .map_err(storage)?;
-        Ok((tx, seq))
+            .map_err(storage)
     }
 
     async fn write_audit(

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use keyward_core::model::{AuditEvent, LoginProfile};
 use keyward_core::store::LoginStore;
 use keyward_core::{Error, Result};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use crate::rows::from_unix;
 use crate::{SqlStore, is_unique_violation, storage};
@@ -28,24 +28,7 @@ fn profile_from_row(r: &AnyRow) -> Result<LoginProfile> {
 impl LoginStore for SqlStore {
     async fn create_login_profile(&self, p: &LoginProfile, audit: &AuditEvent) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&p.account_id).await?;
-        let res = sqlx::query(
-            "INSERT INTO login_profiles (user_id, account_id, password_hash, created, password_reset_required, password_changed) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&p.user_id)
-        .bind(&p.account_id)
-        .bind(&p.password_hash)
-        .bind(p.created.unix_timestamp())
-        .bind(i64::from(p.password_reset_required))
-        .bind(p.password_changed.unix_timestamp())
-        .execute(&mut *tx)
-        .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(String::new()));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        Self::insert_login_profile(&mut tx, p).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }
@@ -131,5 +114,29 @@ impl LoginStore for SqlStore {
             .await
             .map_err(storage)?;
         rows.iter().map(|r| r.try_get(0).map_err(storage)).collect()
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn insert_login_profile(
+        tx: &mut Transaction<'static, Any>,
+        p: &LoginProfile,
+    ) -> Result<()> {
+        let res = sqlx::query(
+            "INSERT INTO login_profiles (user_id, account_id, password_hash, created, password_reset_required, password_changed) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&p.user_id)
+        .bind(&p.account_id)
+        .bind(&p.password_hash)
+        .bind(p.created.unix_timestamp())
+        .bind(i64::from(p.password_reset_required))
+        .bind(p.password_changed.unix_timestamp())
+        .execute(&mut **tx)
+        .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(Error::EntityAlreadyExists(String::new())),
+            Err(e) => Err(storage(e)),
+        }
     }
 }

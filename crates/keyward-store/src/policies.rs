@@ -576,43 +576,12 @@ impl keyward_core::store::PolicyStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<bool> {
         let (mut tx, seq) = self.write_tx(&entity.account_id).await?;
-        if !Self::entity_exists(&mut tx, entity).await? {
-            return Err(entity.kind.not_found(&entity.name));
-        }
-        Self::check_policy_exists(&mut tx, &entity.account_id, &policy.policy_arn).await?;
-        let rows = sqlx::query(
-            "SELECT policy_arn FROM policy_attachments WHERE entity_kind = $1 AND entity_id = $2",
-        )
-        .bind(entity.kind.as_str())
-        .bind(&entity.id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(storage)?;
-        let arns: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(storage)?;
-        if arns.contains(&policy.policy_arn) {
+        if !self
+            .attach_in_tx(&mut tx, seq, entity, policy, max_attached)
+            .await?
+        {
             return Ok(false);
         }
-        if arns.len() >= max_attached {
-            return Err(Error::LimitExceeded(format!(
-                "Cannot exceed quota for {}: {max_attached}",
-                entity.kind.attached_quota_name()
-            )));
-        }
-        sqlx::query("INSERT INTO policy_attachments (account_id, entity_kind, entity_id, policy_arn, policy_name, attached_seq) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&entity.account_id)
-            .bind(entity.kind.as_str())
-            .bind(&entity.id)
-            .bind(&policy.policy_arn)
-            .bind(&policy.policy_name)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
-        self.notify_entity(&mut tx, entity, seq).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await?;
         Ok(true)
@@ -934,6 +903,57 @@ impl keyward_core::store::PolicyStore for SqlStore {
             sources.documents.push((r.pop().unwrap_or_default(), document));
         }
         Ok(sources)
+    }
+}
+
+impl SqlStore {
+    /// Attaches a managed policy in `tx`; false when it was attached already.
+    pub(crate) async fn attach_in_tx(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        seq: i64,
+        entity: &Entity,
+        policy: &AttachedPolicy,
+        max_attached: usize,
+    ) -> Result<bool> {
+        if !Self::entity_exists(tx, entity).await? {
+            return Err(entity.kind.not_found(&entity.name));
+        }
+        Self::check_policy_exists(tx, &entity.account_id, &policy.policy_arn).await?;
+        let rows = sqlx::query(
+            "SELECT policy_arn FROM policy_attachments WHERE entity_kind = $1 AND entity_id = $2",
+        )
+        .bind(entity.kind.as_str())
+        .bind(&entity.id)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(storage)?;
+        let arns: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(storage)?;
+        if arns.contains(&policy.policy_arn) {
+            return Ok(false);
+        }
+        if arns.len() >= max_attached {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for {}: {max_attached}",
+                entity.kind.attached_quota_name()
+            )));
+        }
+        sqlx::query("INSERT INTO policy_attachments (account_id, entity_kind, entity_id, policy_arn, policy_name, attached_seq) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&entity.account_id)
+            .bind(entity.kind.as_str())
+            .bind(&entity.id)
+            .bind(&policy.policy_arn)
+            .bind(&policy.policy_name)
+            .bind(seq)
+            .execute(&mut **tx)
+            .await
+            .map_err(storage)?;
+        self.notify_entity(tx, entity, seq).await?;
+        Ok(true)
     }
 }
 

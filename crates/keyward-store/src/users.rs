@@ -2,35 +2,55 @@
 
 use async_trait::async_trait;
 
+use keyward_core::policies::{Entity, EntityKind};
+
 use crate::*;
 
 #[async_trait]
 impl keyward_core::store::UserStore for SqlStore {
     async fn create_user(&self, u: &User, audit: &AuditEvent) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&u.account_id).await?;
-        let tags = serde_json::to_string(&u.tags).map_err(storage)?;
-        let res = sqlx::query("INSERT INTO users (user_id, account_id, name, name_lower, path, created, password_last_used, permissions_boundary, tags) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)")
-            .bind(&u.user_id)
-            .bind(&u.account_id)
-            .bind(&u.name)
-            .bind(u.name.to_lowercase())
-            .bind(&u.path)
-            .bind(u.created.unix_timestamp())
-            .bind(&u.permissions_boundary)
-            .bind(tags)
-            .execute(&mut *tx)
-            .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "User with name {} already exists.",
-                    u.name
-                )));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        Self::insert_user(&mut tx, u).await?;
         Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await
+    }
+
+    async fn create_user_with(&self, new: &NewUserRecords) -> Result<()> {
+        let account_id = &new.user.account_id;
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        Self::insert_user(&mut tx, &new.user).await?;
+        Self::write_audit(&mut tx, seq, &new.audit).await?;
+        if let Some((profile, audit)) = &new.login_profile {
+            let seq = Self::next_seq(&mut tx, account_id).await?;
+            Self::insert_login_profile(&mut tx, profile).await?;
+            Self::write_audit(&mut tx, seq, audit).await?;
+        }
+        for (group, audit) in &new.groups {
+            let seq = Self::next_seq(&mut tx, account_id).await?;
+            let user = &new.user.name;
+            let max = new.max_groups_per_user;
+            self.add_member_in_tx(&mut tx, seq, account_id, group, user, max)
+                .await?;
+            Self::write_audit(&mut tx, seq, audit).await?;
+        }
+        let entity = Entity {
+            kind: EntityKind::User,
+            account_id: account_id.clone(),
+            id: new.user.user_id.clone(),
+            name: new.user.name.clone(),
+            path: new.user.path.clone(),
+        };
+        for (policy, audit) in &new.policies {
+            let seq = Self::next_seq(&mut tx, account_id).await?;
+            self.attach_in_tx(&mut tx, seq, &entity, policy, new.max_attached)
+                .await?;
+            Self::write_audit(&mut tx, seq, audit).await?;
+        }
+        if let Some((key, audit)) = &new.access_key {
+            let seq = Self::next_seq(&mut tx, account_id).await?;
+            Self::insert_key_in_tx(&mut tx, key, new.max_keys).await?;
+            Self::write_audit(&mut tx, seq, audit).await?;
+        }
         Self::commit(tx).await
     }
 
@@ -185,5 +205,152 @@ impl keyward_core::store::UserStore for SqlStore {
             .try_get(0)
             .map_err(storage)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+impl SqlStore {
+    async fn insert_user(tx: &mut Transaction<'static, Any>, u: &User) -> Result<()> {
+        let tags = serde_json::to_string(&u.tags).map_err(storage)?;
+        let res = sqlx::query("INSERT INTO users (user_id, account_id, name, name_lower, path, created, password_last_used, permissions_boundary, tags) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)")
+            .bind(&u.user_id)
+            .bind(&u.account_id)
+            .bind(&u.name)
+            .bind(u.name.to_lowercase())
+            .bind(&u.path)
+            .bind(u.created.unix_timestamp())
+            .bind(&u.permissions_boundary)
+            .bind(tags)
+            .execute(&mut **tx)
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(Error::EntityAlreadyExists(format!(
+                "User with name {} already exists.",
+                u.name
+            ))),
+            Err(e) => Err(storage(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use keyward_core::clock::SystemClock;
+    use keyward_core::crypto::{Kek, Secret};
+    use keyward_core::random::OsRandom;
+    use keyward_core::service::{Keyward, NewUserInput};
+    use keyward_core::store::{AuditStore, LoginStore, UserStore};
+
+    use super::*;
+
+    async fn keyward(label: &str) -> (Keyward, Arc<SqlStore>) {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path =
+            std::env::temp_dir().join(format!("keyward-{label}-{}-{nanos}.db", std::process::id()));
+        let store = Arc::new(
+            SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+                .await
+                .expect("store"),
+        );
+        let kw = Keyward::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            Arc::new(OsRandom),
+            Kek::from_bytes([7; 32]),
+        );
+        (kw, store)
+    }
+
+    async fn audit_count(store: &SqlStore, account: &str) -> usize {
+        store
+            .audit_events(account, OffsetDateTime::UNIX_EPOCH)
+            .await
+            .expect("audit")
+            .len()
+    }
+
+    /// The console's Create user writes every part, each with its own audit
+    /// event, or nothing at all when a part is refused inside the write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn create_user_with_is_all_or_nothing() {
+        let (kw, store) = keyward("create-user-with").await;
+        let account = kw
+            .create_account(
+                "root@example.com",
+                &Secret::new("Correct-Horse-1"),
+                None,
+                None,
+            )
+            .await
+            .expect("account");
+        let acct = account.account_id.clone();
+        let root = kw.root_caller(&acct);
+        kw.create_group(&root, "Readers", None)
+            .await
+            .expect("group");
+        let password = Secret::new("Us3r-Console-Pass!");
+        let groups = vec!["readers".to_owned()];
+        let policies = vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned()];
+        let before = audit_count(&store, &acct).await;
+        let (user, key) = kw
+            .create_user_with(
+                &root,
+                &NewUserInput {
+                    name: "ann",
+                    password: Some((&password, true)),
+                    groups: &groups,
+                    policies: &policies,
+                    access_key: true,
+                },
+            )
+            .await
+            .expect("created");
+        let key = key.expect("a key");
+        assert_eq!(key.user_name.as_deref(), Some("ann"));
+        let profile = store
+            .login_profile(&user.user_id)
+            .await
+            .expect("read")
+            .expect("profile");
+        assert!(profile.password_reset_required);
+        assert_eq!(
+            kw.groups_for_user(&root, "ann")
+                .await
+                .expect("groups")
+                .len(),
+            1
+        );
+        assert_eq!(audit_count(&store, &acct).await, before + 5);
+
+        // A customer policy that does not exist is found out inside the
+        // transaction, after the user, password and group were written.
+        let missing = vec![format!("arn:aws:iam::{acct}:policy/nope")];
+        let before = audit_count(&store, &acct).await;
+        let err = kw
+            .create_user_with(
+                &root,
+                &NewUserInput {
+                    name: "bea",
+                    password: Some((&password, false)),
+                    groups: &groups,
+                    policies: &missing,
+                    access_key: true,
+                },
+            )
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, Error::NoSuchEntity(_)), "{err:?}");
+        assert!(store.user(&acct, "bea").await.expect("read").is_none());
+        assert_eq!(audit_count(&store, &acct).await, before);
+        let members = kw
+            .get_group(&root, "Readers", None, None)
+            .await
+            .expect("group");
+        assert_eq!(members.users.items.len(), 1);
     }
 }

@@ -50,28 +50,7 @@ impl Keyward {
         user_name: Option<&str>,
     ) -> Result<NewAccessKey> {
         let (owner, user) = self.key_owner(caller, user_name).await?;
-        let access_key_id =
-            ids::new_access_key_id(IdKind::AccessKey, &caller.account_id, self.rng());
-        let secret = Secret::new(ids::new_secret_access_key(self.rng()));
-        let key = AccessKey {
-            sealed_secret: self.kek.seal(secret.expose(), &access_key_id, self.rng()),
-            access_key_id,
-            account_id: caller.account_id.clone(),
-            owner,
-            status: KeyStatus::Active,
-            created: self.clock.now(),
-            last_used: None,
-        };
-        let resource = user.as_ref().map_or_else(
-            || caller.arn_for("iam", "root"),
-            |u| u.arn(caller.partition),
-        );
-        let audit = self.caller_audit(
-            caller,
-            "iam:CreateAccessKey",
-            &resource,
-            &serde_json::json!({ "accessKeyId": key.access_key_id }),
-        );
+        let (key, secret, audit) = self.new_access_key(caller, owner, user.as_ref());
         let quota = self.quotas.access_keys_per_user;
         self.store
             .create_access_key(&key, quota, &audit)
@@ -87,6 +66,39 @@ impl Keyward {
             user_name: user.map(|u| u.name),
             secret,
         })
+    }
+
+    /// A new active key of `owner` (sealed secret, the secret itself) and
+    /// the audit event CreateAccessKey writes.
+    pub(super) fn new_access_key(
+        &self,
+        caller: &Caller,
+        owner: KeyOwner,
+        user: Option<&User>,
+    ) -> (AccessKey, Secret, crate::model::AuditEvent) {
+        let access_key_id =
+            ids::new_access_key_id(IdKind::AccessKey, &caller.account_id, self.rng());
+        let secret = Secret::new(ids::new_secret_access_key(self.rng()));
+        let key = AccessKey {
+            sealed_secret: self.kek.seal(secret.expose(), &access_key_id, self.rng()),
+            access_key_id,
+            account_id: caller.account_id.clone(),
+            owner,
+            status: KeyStatus::Active,
+            created: self.clock.now(),
+            last_used: None,
+        };
+        let resource = user.map_or_else(
+            || caller.arn_for("iam", "root"),
+            |u| u.arn(caller.partition),
+        );
+        let audit = self.caller_audit(
+            caller,
+            "iam:CreateAccessKey",
+            &resource,
+            &serde_json::json!({ "accessKeyId": key.access_key_id }),
+        );
+        (key, secret, audit)
     }
 
     pub async fn list_access_keys(

@@ -3,12 +3,12 @@
 use super::Keyward;
 use crate::caller::{Caller, Principal};
 use crate::crypto::Secret;
-use crate::model::{LoginProfile, User};
+use crate::model::{AuditEvent, LoginProfile, User};
 use crate::validate::Violations;
 use crate::{Error, Result, password};
 
 /// `[\u0009\u000A\u000D\u0020-\u00FF]+`, 1–128 characters.
-fn check_password_shape(v: &mut Violations, field: &str, p: &Secret) {
+pub(super) fn check_password_shape(v: &mut Violations, field: &str, p: &Secret) {
     let s = p.expose();
     let len = s.chars().count();
     if !(1..=128).contains(&len)
@@ -66,7 +66,32 @@ impl Keyward {
                 user.name
             )));
         }
-        self.check_new_password(&user, new_password).await?;
+        let (profile, audit) = self
+            .new_login_profile(caller, &user, new_password, reset_required)
+            .await?;
+        self.store
+            .create_login_profile(&profile, &audit)
+            .await
+            .map_err(|e| match e {
+                Error::EntityAlreadyExists(_) => Error::EntityAlreadyExists(format!(
+                    "Login Profile for user {} already exists.",
+                    user.name
+                )),
+                other => other,
+            })?;
+        Ok(profile)
+    }
+
+    /// The password checks CreateLoginProfile makes once the password's shape
+    /// is checked, and the profile (with its audit event) it would store.
+    pub(super) async fn new_login_profile(
+        &self,
+        caller: &Caller,
+        user: &User,
+        new_password: &Secret,
+        reset_required: bool,
+    ) -> Result<(LoginProfile, AuditEvent)> {
+        self.check_new_password(user, new_password).await?;
         let now = self.clock.now();
         let profile = LoginProfile {
             user_id: user.user_id.clone(),
@@ -82,17 +107,7 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": user.name, "passwordResetRequired": reset_required }),
         );
-        self.store
-            .create_login_profile(&profile, &audit)
-            .await
-            .map_err(|e| match e {
-                Error::EntityAlreadyExists(_) => Error::EntityAlreadyExists(format!(
-                    "Login Profile for user {} already exists.",
-                    user.name
-                )),
-                other => other,
-            })?;
-        Ok(profile)
+        Ok((profile, audit))
     }
 
     /// The user and its login profile, or AWS's NoSuchEntity.

@@ -42,7 +42,7 @@ fn check_document(document: &str, kind: PolicyKind) -> Result<()> {
         .map_err(|e| Error::MalformedPolicyDocument(e.to_string()))
 }
 
-fn check_policy_arn(v: &mut Violations, arn: &str) {
+pub(super) fn check_policy_arn(v: &mut Violations, arn: &str) {
     v.text("policyArn", arn, 20, 2048, None);
 }
 
@@ -526,19 +526,14 @@ impl Keyward {
         }
     }
 
-    pub async fn attach_policy(
+    /// The policy an attach names: an AWS managed one, or one of the
+    /// caller's account (whether it exists is checked in the store's
+    /// transaction).
+    pub(super) fn attachable_policy(
         &self,
         caller: &Caller,
-        kind: EntityKind,
-        name: &str,
         policy_arn: &str,
-    ) -> Result<()> {
-        let mut v = Violations::new();
-        v.name(kind.name_field(), name, 128);
-        check_policy_arn(&mut v, policy_arn);
-        v.finish()?;
-        authz::check_arn(policy_arn)?;
-        let entity = self.entity(&caller.account_id, kind, name).await?;
+    ) -> Result<AttachedPolicy> {
         let not_attachable = || {
             Error::NoSuchEntity(format!(
                 "Policy {policy_arn} does not exist or is not attachable."
@@ -555,10 +550,26 @@ impl Keyward {
                 pname.to_owned()
             }
         };
-        let policy = AttachedPolicy {
+        Ok(AttachedPolicy {
             policy_name,
             policy_arn: policy_arn.to_owned(),
-        };
+        })
+    }
+
+    pub async fn attach_policy(
+        &self,
+        caller: &Caller,
+        kind: EntityKind,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<()> {
+        let mut v = Violations::new();
+        v.name(kind.name_field(), name, 128);
+        check_policy_arn(&mut v, policy_arn);
+        v.finish()?;
+        authz::check_arn(policy_arn)?;
+        let entity = self.entity(&caller.account_id, kind, name).await?;
+        let policy = self.attachable_policy(caller, policy_arn)?;
         let audit = self.caller_audit(
             caller,
             &format!("iam:Attach{}Policy", title(kind)),

@@ -3,7 +3,7 @@
 use super::{Keyward, listing, tags};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
-use crate::model::{Tag, User};
+use crate::model::{AuditEvent, Tag, User};
 use crate::store::{Page, UserUpdate};
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -17,6 +17,23 @@ impl Keyward {
         permissions_boundary: Option<&str>,
         tags: Vec<Tag>,
     ) -> Result<User> {
+        let (user, audit) = self
+            .new_user(caller, name, path, permissions_boundary, tags)
+            .await?;
+        self.store.create_user(&user, &audit).await?;
+        Ok(user)
+    }
+
+    /// The checks CreateUser makes, and the user (with its audit event) it
+    /// would store.
+    pub(super) async fn new_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        path: Option<&str>,
+        permissions_boundary: Option<&str>,
+        tags: Vec<Tag>,
+    ) -> Result<(User, AuditEvent)> {
         let path = path.unwrap_or("/");
         let mut v = Violations::new();
         v.name("userName", name, 64);
@@ -51,8 +68,7 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": name, "path": path, "permissionsBoundary": permissions_boundary }),
         );
-        self.store.create_user(&user, &audit).await?;
-        Ok(user)
+        Ok((user, audit))
     }
 
     /// Finds a user of the caller's account or fails with AWS's NoSuchEntity.
