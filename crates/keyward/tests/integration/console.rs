@@ -381,3 +381,130 @@ pub async fn console_close_account(store: StoreLocation, backend: Backend) {
         .await
         .expect("other accounts go on");
 }
+
+/// The console's Create user on both stores: the user, its console password
+/// (reset required, so IAMUserChangePassword comes too), a group, a policy
+/// and an access key in one write; a part refused inside that write (a
+/// customer policy that does not exist) leaves nothing behind.
+pub async fn console_create_user_in_one_transaction(store: StoreLocation, _b: Backend) {
+    let account = create_account(&store, "admin");
+    let server = Server::start(&store, &[]).await;
+    let iam = server.iam(&account.admin_key);
+    iam.create_group()
+        .group_name("devs")
+        .send()
+        .await
+        .expect("group");
+    let mut b = Browser::new(&server.url);
+    let (status, _, _) = b
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let (status, location, _) = b
+        .submit(
+            "/console/iam/users",
+            "/console/iam/users",
+            &[
+                ("user_name", "erin"),
+                ("password", "Erin-Console-Pass1!"),
+                ("reset_required", "yes"),
+                ("access_key", "yes"),
+                ("groups", "devs"),
+                ("policies", read_only),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/console/iam/users/erin/new-key")
+    );
+    let (_, _, page) = b.get(&location).await;
+    let key_id = page
+        .split("id=\"access-key-id\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("key id on the page")
+        .to_owned();
+    let keys = iam
+        .list_access_keys()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("keys");
+    assert_eq!(
+        keys.access_key_metadata()[0].access_key_id(),
+        Some(key_id.as_str())
+    );
+    let profile = iam
+        .get_login_profile()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("profile");
+    assert_eq!(
+        profile.login_profile().map(|p| p.password_reset_required()),
+        Some(true)
+    );
+    let groups = iam
+        .list_groups_for_user()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("groups");
+    assert_eq!(groups.groups().len(), 1);
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name("erin")
+        .send()
+        .await
+        .expect("attached");
+    let mut arns: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
+    arns.sort_unstable();
+    assert_eq!(
+        arns,
+        ["arn:aws:iam::aws:policy/IAMUserChangePassword", read_only]
+    );
+
+    let missing = format!("arn:aws:iam::{}:policy/nope", account.account_id);
+    let (status, _, body) = b
+        .submit(
+            "/console/iam/users",
+            "/console/iam/users",
+            &[
+                ("user_name", "fred"),
+                ("password", "Fred-Console-Pass1!"),
+                ("access_key", "yes"),
+                ("groups", "devs"),
+                ("policies", &missing),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("does not exist or is not attachable"),
+        "{body}"
+    );
+    let err = iam
+        .get_user()
+        .user_name("fred")
+        .send()
+        .await
+        .expect_err("no user");
+    assert_eq!(error_of(&err).0, "NoSuchEntity");
+    let members = iam
+        .get_group()
+        .group_name("devs")
+        .send()
+        .await
+        .expect("group");
+    assert_eq!(members.users().len(), 1);
+}

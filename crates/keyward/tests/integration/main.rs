@@ -83,4 +83,5 @@ on_both_backends! {
     crate::assume_role::assume_role_with_session_attributes => assume_role_with_session_attributes,
     crate::console::console_sign_in_and_password_reset => console_sign_in_and_password_reset,
     crate::console::console_close_account => console_close_account,
+    crate::console::console_create_user_in_one_transaction => console_create_user_in_one_transaction,
 }
