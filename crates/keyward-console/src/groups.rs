@@ -9,9 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::policies::EntityKind;
 
-use crate::iam::{
-    self, Check, Target, allowed_on, create_then_attach, entity_rows, finish, sensitive, target,
-};
+use crate::iam::{self, Check, Target, create_then_attach, entity_rows, finish, sensitive};
 use crate::pages::{GroupDetail, Groups, Section};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
@@ -87,11 +85,10 @@ pub async fn detail_page(
     name: &str,
     error: Option<String>,
 ) -> Response {
-    let caller = ctx.caller(identity);
-    let on = target(ctx, &caller, GROUP, name).await;
-    if let Err(e) = allowed_on(ctx, identity, "iam:GetGroup", &on, None).await {
-        return web::denied(ctx, e);
-    }
+    let (caller, on) = match iam::readable(ctx, identity, GROUP, name).await {
+        Ok(r) => r,
+        Err(denied) => return denied,
+    };
     let keyward = ctx.console.keyward.clone();
     let group = match keyward.get_group(&caller, name, None, Some(1000)).await {
         Ok(g) => g,

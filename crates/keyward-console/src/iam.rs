@@ -383,6 +383,28 @@ pub fn sensitive(ctx: &mut Ctx, form: &HashMap<String, String>) -> Result<Identi
     ctx.recent_identity()
 }
 
+/// The caller and the entity as a target, when the identity may read the
+/// entity (GetUser, GetGroup or GetRole, as the API decides); else the 403
+/// page.
+pub async fn readable(
+    ctx: &mut Ctx,
+    identity: &Identity,
+    kind: EntityKind,
+    name: &str,
+) -> Result<(Caller, Target), Response> {
+    let caller = ctx.caller(identity);
+    let on = target(ctx, &caller, kind, name).await;
+    let action = match kind {
+        EntityKind::User => "iam:GetUser",
+        EntityKind::Group => "iam:GetGroup",
+        EntityKind::Role => "iam:GetRole",
+    };
+    match allowed_on(ctx, identity, action, &on, None).await {
+        Ok(()) => Ok((caller, on)),
+        Err(e) => Err(web::denied(ctx, e)),
+    }
+}
+
 /// A detail page again, with what went wrong.
 pub async fn show_detail(
     ctx: &mut Ctx,

@@ -10,7 +10,7 @@ use axum::response::Response;
 use keyward_core::policies::EntityKind;
 use keyward_core::service::NewRole;
 
-use crate::iam::{self, Check, Target, allowed_on, create_then_attach, entity_rows, target};
+use crate::iam::{self, Check, Target, create_then_attach, entity_rows};
 use crate::pages::{RoleDetail, Roles};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
@@ -120,11 +120,10 @@ pub async fn detail_page(
     name: &str,
     error: Option<String>,
 ) -> Response {
-    let caller = ctx.caller(identity);
-    let on = target(ctx, &caller, ROLE, name).await;
-    if let Err(e) = allowed_on(ctx, identity, "iam:GetRole", &on, None).await {
-        return web::denied(ctx, e);
-    }
+    let (caller, on) = match iam::readable(ctx, identity, ROLE, name).await {
+        Ok(r) => r,
+        Err(denied) => return denied,
+    };
     let keyward = ctx.console.keyward.clone();
     let role = match keyward.role(&caller.account_id, name).await {
         Ok(r) => r,

@@ -238,11 +238,10 @@ pub async fn detail_page(
     name: &str,
     error: Option<String>,
 ) -> Response {
-    let caller = ctx.caller(identity);
-    let user_target = target(ctx, &caller, USER, name).await;
-    if let Err(e) = allowed_on(ctx, identity, "iam:GetUser", &user_target, None).await {
-        return web::denied(ctx, e);
-    }
+    let (caller, user_target) = match iam::readable(ctx, identity, USER, name).await {
+        Ok(r) => r,
+        Err(denied) => return denied,
+    };
     let keyward = ctx.console.keyward.clone();
     let user = match keyward.user(&caller.account_id, name).await {
         Ok(u) => u,
