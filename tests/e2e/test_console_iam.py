@@ -479,6 +479,13 @@ def test_user_detail_page(strict, fresh_account, page):
     page.get_by_role("heading", name=f"User {name}").wait_for()
     br.assert_accessible(page, "user detail")
     br.screenshot(page, "iam-user", mask=[page.locator("code")])
+    # Every change carries the session's CSRF token: without it, nothing.
+    resp = page.request.post(f"{base}/console/iam/users/{name}/delete", form={"confirm": name})
+    assert resp.status == 403
+    resp = page.request.post(f"{base}/console/iam/users/{name}/policies/detach", form={"policy": READ_ONLY})
+    assert resp.status == 403
+    assert iam.get_user(UserName=name)["User"]["UserName"] == name
+    assert _attached(iam, "user", name) == {READ_ONLY}
     row = page.get_by_role("row").filter(has_text=key_id)
     assert "Active" in row.inner_text() and "Never" not in row.inner_text()
 
