@@ -421,7 +421,7 @@ def test_root_creates_an_iam_user_instead(strict, fresh_account, admin_iam, page
     name = kw.unique("daily")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Console password (optional)").fill("Da1ly-User-Pass!")
-    page.get_by_label("ReadOnlyAccess").check()
+    page.get_by_label("ReadOnlyAccess", exact=True).check()
     page.get_by_role("button", name="Create user").click()
     assert f"User {name} is created." in page.get_by_role("status").inner_text()
     assert page.get_by_role("cell", name=name, exact=True).is_visible()

@@ -19,19 +19,6 @@ use crate::removal::{self, Removal};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, show_time};
 
-/// The AWS managed policies the forms offer (besides the account's own).
-pub const OFFERED_POLICIES: [(&str, &str); 3] = [
-    (
-        "AdministratorAccess",
-        "arn:aws:iam::aws:policy/AdministratorAccess",
-    ),
-    ("ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
-    (
-        "IAMUserChangePassword",
-        "arn:aws:iam::aws:policy/IAMUserChangePassword",
-    ),
-];
-
 /// The policy AWS's console attaches to a user who must set a new password
 /// at next sign-in, so that the user may.
 pub const CHANGE_PASSWORD_POLICY: &str = "arn:aws:iam::aws:policy/IAMUserChangePassword";
@@ -304,21 +291,26 @@ pub fn status(error: Option<&String>) -> StatusCode {
     }
 }
 
-/// The offered AWS managed policies, then the account's own.
+/// (name, ARN) of the managed policies the forms offer: the AWS managed
+/// ones keyward ships and the account's own, by name, as ListPolicies shows
+/// them; none when the identity may not list policies.
 pub async fn attachable(ctx: &Ctx, identity: &Identity) -> Vec<(String, String)> {
-    let mut all: Vec<(String, String)> = OFFERED_POLICIES
-        .iter()
-        .map(|(n, a)| ((*n).to_owned(), (*a).to_owned()))
-        .collect();
-    let filter = PolicyFilter {
-        scope: Some("Local"),
-        ..PolicyFilter::default()
-    };
     let caller = ctx.caller(identity);
-    if let Ok(local) = ctx.console.keyward.list_policies(&caller, &filter).await {
-        all.extend(local.into_iter().map(|p| (p.name, p.arn)));
+    let all = caller.arn_for("iam", "policy/");
+    if allowed(ctx, identity, "iam:ListPolicies", &all, None)
+        .await
+        .is_err()
+    {
+        return Vec::new();
     }
-    all
+    let filter = PolicyFilter::default();
+    match ctx.console.keyward.list_policies(&caller, &filter).await {
+        Ok(list) => list.into_iter().map(|p| (p.name, p.arn)).collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "console: listing policies");
+            Vec::new()
+        }
+    }
 }
 
 /// Creates an entity and attaches `policies` to it; a failed attach takes
