@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::policies::EntityKind;
 
-use crate::iam::{self, Check, Target, create_then_attach, entity_rows, finish, sensitive};
+use crate::iam::{self, Check, Target, entity_rows, finish, sensitive};
 use crate::pages::{GroupDetail, Groups, Section};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
@@ -44,8 +44,8 @@ pub async fn page(mut ctx: Ctx) -> Response {
     }
 }
 
-/// Creates the group, then attaches the policy; both are checked against
-/// the caller's permissions first, and a failed attach leaves no group.
+/// Creates the group with the policy attached: both are checked against the
+/// caller's permissions first, then written in one transaction.
 pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
     if let Err(r) = ctx.check_csrf(&form) {
         return r;
@@ -71,9 +71,11 @@ pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
         return groups_page(&mut ctx, &identity, Some(e)).await;
     }
     let keyward = ctx.console.keyward.clone();
-    let create = async { keyward.create_group(&caller, &name, None).await.map(|_| ()) };
-    match create_then_attach(&keyward, &caller, GROUP, &name, &policies, create).await {
-        Ok(()) => ctx.redirect_with(iam::list_path(GROUP), format!("Group {name} is created.")),
+    match keyward
+        .create_group_with(&caller, &name, None, &policies)
+        .await
+    {
+        Ok(_) => ctx.redirect_with(iam::list_path(GROUP), format!("Group {name} is created.")),
         Err(e) => groups_page(&mut ctx, &identity, Some(web::message(&e))).await,
     }
 }

@@ -1,7 +1,7 @@
 //! What the IAM pages (users, groups, roles, the simulator) share: deciding
 //! whether the signed-in identity may do what an API call would do, on the
-//! resource the API would name; listing entities; undoing a multi-step
-//! create that failed part way; attaching and detaching managed policies.
+//! resource the API would name; listing entities; the detail pages' shared
+//! handlers (the page, attaching and detaching managed policies).
 
 use std::collections::HashMap;
 
@@ -12,10 +12,9 @@ use axum::response::Response;
 use keyward_core::authz::RequestKeys;
 use keyward_core::caller::Caller;
 use keyward_core::policies::EntityKind;
-use keyward_core::service::{Keyward, PolicyFilter};
+use keyward_core::service::PolicyFilter;
 
 use crate::pages::{Section, UserRow};
-use crate::removal::{self, Removal};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, show_time};
 
@@ -311,31 +310,6 @@ pub async fn attachable(ctx: &Ctx, identity: &Identity) -> Vec<(String, String)>
             Vec::new()
         }
     }
-}
-
-/// Creates an entity and attaches `policies` to it; a failed attach takes
-/// the entity back. The checks were made before.
-pub async fn create_then_attach<F>(
-    keyward: &Keyward,
-    caller: &Caller,
-    kind: EntityKind,
-    name: &str,
-    policies: &[String],
-    create: F,
-) -> keyward_core::Result<()>
-where
-    F: Future<Output = keyward_core::Result<()>>,
-{
-    create.await?;
-    let mut done = vec![Removal::Entity(kind, name.to_owned())];
-    for arn in policies {
-        if let Err(e) = keyward.attach_policy(caller, kind, name, arn).await {
-            removal::undo(keyward, caller, done).await;
-            return Err(e);
-        }
-        done.push(Removal::Attachment(kind, name.to_owned(), arn.clone()));
-    }
-    Ok(())
 }
 
 /// The form's fields, several values per name kept (multiple selects).

@@ -1,6 +1,6 @@
-//! Taking IAM things away: deleting a user, group or role the way AWS's
-//! console does (what stands in the way of the Delete call goes first), and
-//! taking back the writes of a create that failed part way.
+//! Deleting a user, group or role the way AWS's console does: what stands
+//! in the way of the Delete call goes first, every call authorized before
+//! the first one is made.
 
 use std::collections::HashMap;
 
@@ -77,15 +77,6 @@ impl Removal {
                     .remove_role_from_instance_profile(caller, profile, role)
                     .await
             }
-        }
-    }
-}
-
-/// Takes back `done`, last first, so a failed create leaves nothing behind.
-pub async fn undo(keyward: &Keyward, caller: &Caller, done: Vec<Removal>) {
-    for step in done.into_iter().rev() {
-        if let Err(e) = step.apply(keyward, caller).await {
-            tracing::error!(error = %e, step = ?step, "console: undoing a failed create");
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::response::Response;
 use keyward_core::policies::EntityKind;
 use keyward_core::service::NewRole;
 
-use crate::iam::{self, Check, Target, create_then_attach, entity_rows};
+use crate::iam::{self, Check, Target, entity_rows};
 use crate::pages::{RoleDetail, Roles};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render_status, show_time};
@@ -52,8 +52,8 @@ pub async fn page(mut ctx: Ctx) -> Response {
     }
 }
 
-/// Creates the role, then attaches the policy; both are checked against
-/// the caller's permissions first, and a failed attach leaves no role.
+/// Creates the role with the policy attached: both are checked against the
+/// caller's permissions first, then written in one transaction.
 pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
     if let Err(r) = ctx.check_csrf(&form) {
         return r;
@@ -79,21 +79,18 @@ pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
     if let Err(e) = iam::allowed_all(&ctx, &identity, &checks).await {
         return roles_page(&mut ctx, &identity, Some(trust), Some(e)).await;
     }
-    let keyward = ctx.console.keyward.clone();
-    let create = async {
-        let input = NewRole {
-            name: &name,
-            path: None,
-            trust_policy: &trust,
-            description: None,
-            max_session_duration: None,
-            permissions_boundary: None,
-            tags: Vec::new(),
-        };
-        keyward.create_role(&caller, input).await.map(|_| ())
+    let input = NewRole {
+        name: &name,
+        path: None,
+        trust_policy: &trust,
+        description: None,
+        max_session_duration: None,
+        permissions_boundary: None,
+        tags: Vec::new(),
     };
-    match create_then_attach(&keyward, &caller, ROLE, &name, &policies, create).await {
-        Ok(()) => ctx.redirect_with(iam::list_path(ROLE), format!("Role {name} is created.")),
+    let keyward = ctx.console.keyward.clone();
+    match keyward.create_role_with(&caller, input, &policies).await {
+        Ok(_) => ctx.redirect_with(iam::list_path(ROLE), format!("Role {name} is created.")),
         Err(e) => roles_page(&mut ctx, &identity, Some(trust), Some(web::message(&e))).await,
     }
 }

@@ -19,6 +19,14 @@ use crate::policies::{
 mod groups_roles;
 pub use groups_roles::{GroupStore, GroupUpdate, InstanceProfileStore, RoleStore, RoleUpdate};
 
+/// Managed policies attached in the same transaction as a create, each with
+/// its Attach{User,Group,Role}Policy audit event.
+#[derive(Debug, Clone, Default)]
+pub struct Attachments {
+    pub policies: Vec<(AttachedPolicy, AuditEvent)>,
+    pub max_attached: usize,
+}
+
 /// A new IAM user and what comes with it (the console's Create user).
 #[derive(Debug, Clone)]
 pub struct NewUserRecords {
@@ -28,8 +36,7 @@ pub struct NewUserRecords {
     /// Group names, each with its AddUserToGroup event.
     pub groups: Vec<(String, AuditEvent)>,
     pub max_groups_per_user: usize,
-    pub policies: Vec<(AttachedPolicy, AuditEvent)>,
-    pub max_attached: usize,
+    pub policies: Attachments,
     pub access_key: Option<(AccessKey, AuditEvent)>,
     pub max_keys: usize,
 }

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use keyward_core::feed::Change;
 use keyward_core::model::{AuditEvent, Group, User};
-use keyward_core::store::{GroupUpdate, Page};
+use keyward_core::policies::{Entity, EntityKind};
+use keyward_core::store::{Attachments, GroupUpdate, Page};
 use keyward_core::{Error, Result};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -83,7 +84,13 @@ fn group_exists(name: &str) -> Error {
 
 #[async_trait]
 impl keyward_core::store::GroupStore for SqlStore {
-    async fn create_group(&self, g: &Group, max_groups: u64, audit: &AuditEvent) -> Result<()> {
+    async fn create_group(
+        &self,
+        g: &Group,
+        max_groups: u64,
+        audit: &AuditEvent,
+        attach: &Attachments,
+    ) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&g.account_id).await?;
         let n = count(
             &mut tx,
@@ -111,6 +118,14 @@ impl keyward_core::store::GroupStore for SqlStore {
             Err(e) => return Err(storage(e)),
         }
         Self::write_audit(&mut tx, seq, audit).await?;
+        let entity = Entity {
+            kind: EntityKind::Group,
+            account_id: g.account_id.clone(),
+            id: g.group_id.clone(),
+            name: g.name.clone(),
+            path: g.path.clone(),
+        };
+        self.attach_all_in_tx(&mut tx, &entity, attach).await?;
         Self::commit(tx).await
     }
 

@@ -32,7 +32,7 @@ use keyward_core::feed::Change;
 use keyward_core::model::{
     AccessKey, Account, AttachedPolicy, AuditEvent, KeyLastUsed, KeyOwner, KeyStatus, Tag, User,
 };
-use keyward_core::store::{NewUserRecords, Page, UserUpdate};
+use keyward_core::store::{Attachments, NewUserRecords, Page, UserUpdate};
 use keyward_core::{Error, Result};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};

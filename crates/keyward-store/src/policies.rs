@@ -907,6 +907,23 @@ impl keyward_core::store::PolicyStore for SqlStore {
 }
 
 impl SqlStore {
+    /// Attaches `attach` to a new entity in `tx`, each with its own change
+    /// number and audit event.
+    pub(crate) async fn attach_all_in_tx(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        entity: &Entity,
+        attach: &Attachments,
+    ) -> Result<()> {
+        for (policy, audit) in &attach.policies {
+            let seq = Self::next_seq(tx, &entity.account_id).await?;
+            self.attach_in_tx(tx, seq, entity, policy, attach.max_attached)
+                .await?;
+            Self::write_audit(tx, seq, audit).await?;
+        }
+        Ok(())
+    }
+
     /// Attaches a managed policy in `tx`; false when it was attached already.
     pub(crate) async fn attach_in_tx(
         &self,

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use keyward_core::feed::Change;
 use keyward_core::model::{AuditEvent, InstanceProfile, Role, RoleLastUsed, Tag};
-use keyward_core::store::{Page, RoleUpdate};
+use keyward_core::policies::{Entity, EntityKind};
+use keyward_core::store::{Attachments, Page, RoleUpdate};
 use keyward_core::{Error, Result};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -118,7 +119,13 @@ impl SqlStore {
 
 #[async_trait]
 impl keyward_core::store::RoleStore for SqlStore {
-    async fn create_role(&self, r: &Role, max_roles: u64, audit: &AuditEvent) -> Result<()> {
+    async fn create_role(
+        &self,
+        r: &Role,
+        max_roles: u64,
+        audit: &AuditEvent,
+        attach: &Attachments,
+    ) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&r.account_id).await?;
         let n = count(
             &mut tx,
@@ -171,6 +178,14 @@ impl keyward_core::store::RoleStore for SqlStore {
             Err(e) => return Err(storage(e)),
         }
         Self::write_audit(&mut tx, seq, audit).await?;
+        let entity = Entity {
+            kind: EntityKind::Role,
+            account_id: r.account_id.clone(),
+            id: r.role_id.clone(),
+            name: r.name.clone(),
+            path: r.path.clone(),
+        };
+        self.attach_all_in_tx(&mut tx, &entity, attach).await?;
         Self::commit(tx).await
     }
 
@@ -567,7 +582,7 @@ mod tests {
             created: OffsetDateTime::UNIX_EPOCH,
         };
         store
-            .create_group(&group, 300, &audit())
+            .create_group(&group, 300, &audit(), &Attachments::default())
             .await
             .expect("group");
         let role = Role {
@@ -584,7 +599,7 @@ mod tests {
             last_used: None,
         };
         store
-            .create_role(&role, 1000, &audit())
+            .create_role(&role, 1000, &audit(), &Attachments::default())
             .await
             .expect("role");
 

@@ -40,12 +40,8 @@ impl keyward_core::store::UserStore for SqlStore {
             name: new.user.name.clone(),
             path: new.user.path.clone(),
         };
-        for (policy, audit) in &new.policies {
-            let seq = Self::next_seq(&mut tx, account_id).await?;
-            self.attach_in_tx(&mut tx, seq, &entity, policy, new.max_attached)
-                .await?;
-            Self::write_audit(&mut tx, seq, audit).await?;
-        }
+        self.attach_all_in_tx(&mut tx, &entity, &new.policies)
+            .await?;
         if let Some((key, audit)) = &new.access_key {
             let seq = Self::next_seq(&mut tx, account_id).await?;
             Self::insert_key_in_tx(&mut tx, key, new.max_keys).await?;
@@ -277,7 +273,7 @@ mod tests {
     /// The console's Create user writes every part, each with its own audit
     /// event, or nothing at all when a part is refused inside the write.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn create_user_with_is_all_or_nothing() {
+    async fn creates_with_parts_are_all_or_nothing() {
         let (kw, store) = keyward("create-user-with").await;
         let account = kw
             .create_account(
@@ -352,5 +348,38 @@ mod tests {
             .await
             .expect("group");
         assert_eq!(members.users.items.len(), 1);
+
+        // A group or role created with a policy: the same, all or nothing.
+        let before = audit_count(&store, &acct).await;
+        let both = vec![policies[0].clone(), missing[0].clone()];
+        let err = kw
+            .create_group_with(&root, "Ops", None, &both)
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, Error::NoSuchEntity(_)), "{err:?}");
+        assert!(kw.group(&acct, "Ops").await.is_err());
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{acct}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+        );
+        let role = |name| keyward_core::service::NewRole {
+            name,
+            path: None,
+            trust_policy: &trust,
+            description: None,
+            max_session_duration: None,
+            permissions_boundary: None,
+            tags: Vec::new(),
+        };
+        let err = kw
+            .create_role_with(&root, role("runner"), &missing)
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, Error::NoSuchEntity(_)), "{err:?}");
+        assert!(kw.role(&acct, "runner").await.is_err());
+        assert_eq!(audit_count(&store, &acct).await, before);
+        kw.create_role_with(&root, role("runner"), &policies)
+            .await
+            .expect("role");
+        assert_eq!(audit_count(&store, &acct).await, before + 2);
     }
 }

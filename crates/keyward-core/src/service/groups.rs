@@ -4,6 +4,7 @@ use super::{Keyward, check_marker, listing, page_size};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{Group, User};
+use crate::policies::{Entity, EntityKind};
 use crate::store::{GroupUpdate, Page};
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -21,6 +22,18 @@ impl Keyward {
         caller: &Caller,
         name: &str,
         path: Option<&str>,
+    ) -> Result<Group> {
+        self.create_group_with(caller, name, path, &[]).await
+    }
+
+    /// CreateGroup, then AttachGroupPolicy for each of `policies`, checked
+    /// as those calls check them and written in one transaction.
+    pub async fn create_group_with(
+        &self,
+        caller: &Caller,
+        name: &str,
+        path: Option<&str>,
+        policies: &[String],
     ) -> Result<Group> {
         let path = path.unwrap_or("/");
         let mut v = Violations::new();
@@ -40,8 +53,17 @@ impl Keyward {
             &group.arn(caller.partition),
             &serde_json::json!({ "groupName": name, "path": path }),
         );
+        let entity = Entity {
+            kind: EntityKind::Group,
+            account_id: group.account_id.clone(),
+            id: group.group_id.clone(),
+            name: group.name.clone(),
+            path: group.path.clone(),
+        };
+        let attach = self.attachments(caller, &entity, policies)?;
+        let max = self.quotas.groups_per_account;
         self.store
-            .create_group(&group, self.quotas.groups_per_account, &audit)
+            .create_group(&group, max, &audit, &attach)
             .await?;
         Ok(group)
     }

@@ -2,13 +2,12 @@
 //! managed policies and access key, written in one transaction.
 
 use super::logins::check_password_shape;
-use super::policies::check_policy_arn;
 use super::{Keyward, NewAccessKey};
 use crate::Result;
-use crate::authz;
 use crate::caller::Caller;
 use crate::crypto::Secret;
 use crate::model::{KeyOwner, User};
+use crate::policies::{Entity, EntityKind};
 use crate::store::NewUserRecords;
 use crate::validate::Violations;
 
@@ -63,22 +62,14 @@ impl Keyward {
             );
             groups.push((group.name, audit));
         }
-        let user_arn = user.arn(caller.partition);
-        let mut policies = Vec::with_capacity(input.policies.len());
-        for arn in input.policies {
-            let mut v = Violations::new();
-            check_policy_arn(&mut v, arn);
-            v.finish()?;
-            authz::check_arn(arn)?;
-            let policy = self.attachable_policy(caller, arn)?;
-            let audit = self.caller_audit(
-                caller,
-                "iam:AttachUserPolicy",
-                &user_arn,
-                &serde_json::json!({ "userName": user.name, "policyArn": arn }),
-            );
-            policies.push((policy, audit));
-        }
+        let entity = Entity {
+            kind: EntityKind::User,
+            account_id: user.account_id.clone(),
+            id: user.user_id.clone(),
+            name: user.name.clone(),
+            path: user.path.clone(),
+        };
+        let policies = self.attachments(caller, &entity, input.policies)?;
         let key = input.access_key.then(|| {
             let owner = KeyOwner::User(user.user_id.clone());
             self.new_access_key(caller, owner, Some(&user))
@@ -90,7 +81,6 @@ impl Keyward {
             groups,
             max_groups_per_user: self.quotas.groups_per_user,
             policies,
-            max_attached: self.quotas.attached_policies_per_user,
             access_key: key.as_ref().map(|(k, _, a)| (k.clone(), a.clone())),
             max_keys: self.quotas.access_keys_per_user,
         };

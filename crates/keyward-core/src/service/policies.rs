@@ -17,6 +17,7 @@ use crate::policies::{
     self, AuthzSources, Entity, EntityKind, MANAGED_POLICY_SIZE, MAX_POLICY_VERSIONS,
     ManagedPolicy, PolicySource, PolicyUsage, PolicyVersion,
 };
+use crate::store::Attachments;
 use crate::validate::Violations;
 use crate::{Error, Result};
 
@@ -553,6 +554,36 @@ impl Keyward {
         Ok(AttachedPolicy {
             policy_name,
             policy_arn: policy_arn.to_owned(),
+        })
+    }
+
+    /// The checks Attach{User,Group,Role}Policy makes for each of
+    /// `policies` on an entity being created, and what the store writes for
+    /// them in the create's transaction.
+    pub(super) fn attachments(
+        &self,
+        caller: &Caller,
+        entity: &Entity,
+        policies: &[String],
+    ) -> Result<Attachments> {
+        let mut out = Vec::with_capacity(policies.len());
+        for arn in policies {
+            let mut v = Violations::new();
+            check_policy_arn(&mut v, arn);
+            v.finish()?;
+            authz::check_arn(arn)?;
+            let policy = self.attachable_policy(caller, arn)?;
+            let audit = self.caller_audit(
+                caller,
+                &format!("iam:Attach{}Policy", title(entity.kind)),
+                &entity.arn(caller.partition),
+                &serde_json::json!({ entity.kind.name_field(): entity.name, "policyArn": arn }),
+            );
+            out.push((policy, audit));
+        }
+        Ok(Attachments {
+            policies: out,
+            max_attached: self.quotas.attached_policies_per_user,
         })
     }
 

@@ -6,6 +6,7 @@ use super::{Keyward, listing, tags};
 use crate::caller::Caller;
 use crate::ids::{self, IdKind};
 use crate::model::{InstanceProfile, Role, Tag};
+use crate::policies::{Entity, EntityKind};
 use crate::store::{Page, RoleUpdate};
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -81,6 +82,17 @@ impl Keyward {
     }
 
     pub async fn create_role(&self, caller: &Caller, input: NewRole<'_>) -> Result<Role> {
+        self.create_role_with(caller, input, &[]).await
+    }
+
+    /// CreateRole, then AttachRolePolicy for each of `policies`, checked as
+    /// those calls check them and written in one transaction.
+    pub async fn create_role_with(
+        &self,
+        caller: &Caller,
+        input: NewRole<'_>,
+        policies: &[String],
+    ) -> Result<Role> {
         let path = input.path.unwrap_or("/");
         let duration = input.max_session_duration.unwrap_or(SESSION_MIN);
         let mut v = Violations::new();
@@ -120,9 +132,16 @@ impl Keyward {
             &role.arn(caller.partition),
             &serde_json::json!({ "roleName": role.name, "path": path }),
         );
-        self.store
-            .create_role(&role, self.quotas.roles_per_account, &audit)
-            .await?;
+        let entity = Entity {
+            kind: EntityKind::Role,
+            account_id: role.account_id.clone(),
+            id: role.role_id.clone(),
+            name: role.name.clone(),
+            path: role.path.clone(),
+        };
+        let attach = self.attachments(caller, &entity, policies)?;
+        let max = self.quotas.roles_per_account;
+        self.store.create_role(&role, max, &audit, &attach).await?;
         Ok(role)
     }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::Page;
+use super::{Attachments, Page};
 use crate::Result;
 use crate::model::{AuditEvent, Group, InstanceProfile, Role, Tag, User};
 
@@ -26,7 +26,15 @@ pub struct RoleUpdate {
 pub trait GroupStore: Send + Sync {
     /// Fails with `EntityAlreadyExists` for a name taken in any letter case,
     /// and with `LimitExceeded` when the account has `max_groups` already.
-    async fn create_group(&self, group: &Group, max_groups: u64, audit: &AuditEvent) -> Result<()>;
+    /// `attach` is written in the same transaction (the console's create
+    /// with policies): all or nothing.
+    async fn create_group(
+        &self,
+        group: &Group,
+        max_groups: u64,
+        audit: &AuditEvent,
+        attach: &Attachments,
+    ) -> Result<()>;
     /// Looks a group up by name, ignoring case.
     async fn group(&self, account_id: &str, name: &str) -> Result<Option<Group>>;
     /// Groups ordered by lower-case name, starting after `marker`.
@@ -83,7 +91,14 @@ pub trait RoleStore: Send + Sync {
     /// with `LimitExceeded` when the account has `max_roles` already, and with
     /// `NoSuchEntity` when the permissions boundary names a customer managed
     /// policy that does not exist.
-    async fn create_role(&self, role: &Role, max_roles: u64, audit: &AuditEvent) -> Result<()>;
+    /// `attach` is written in the same transaction, as for groups.
+    async fn create_role(
+        &self,
+        role: &Role,
+        max_roles: u64,
+        audit: &AuditEvent,
+        attach: &Attachments,
+    ) -> Result<()>;
     /// Looks a role up by name, ignoring case.
     async fn role(&self, account_id: &str, name: &str) -> Result<Option<Role>>;
     /// Roles ordered by lower-case name, starting after `marker`.
