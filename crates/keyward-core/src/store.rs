@@ -54,6 +54,8 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<bool>;
     /// Marks the account closed at `at`. Returns false when it already was.
     async fn close_account(&self, account_id: &str, at: i64, audit: &AuditEvent) -> Result<bool>;
+    /// Reopens a closed account. Returns false when it was open.
+    async fn reopen_account(&self, account_id: &str, audit: &AuditEvent) -> Result<bool>;
 }
 
 /// IAM users.

@@ -114,6 +114,30 @@ impl keyward_core::store::AccountStore for SqlStore {
         Ok(true)
     }
 
+    async fn reopen_account(&self, account_id: &str, audit: &AuditEvent) -> Result<bool> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let done = sqlx::query(
+            "UPDATE accounts SET closed_at = NULL WHERE account_id = $1 AND closed_at IS NOT NULL",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::Account(account_id.to_owned()),
+        )
+        .await?;
+        Self::write_audit(&mut tx, seq, audit).await?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         let rows = sqlx::query("SELECT * FROM accounts ORDER BY account_id")
             .fetch_all(&self.pool)

@@ -9,6 +9,8 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+#[cfg(test)]
+mod account_tests;
 mod accounts;
 mod audit;
 mod feed;
