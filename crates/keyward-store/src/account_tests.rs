@@ -10,20 +10,16 @@ use keyward_core::random::OsRandom;
 use keyward_core::service::Keyward;
 use time::{Duration, OffsetDateTime};
 
-use crate::SqlStore;
+use crate::test_support::fresh_sqlite_store;
 
 async fn keyward_on_a_fresh_store(clock: Arc<ManualClock>) -> Keyward {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let path = std::env::temp_dir().join(format!(
-        "keyward-accounts-{}-{nanos}.db",
-        std::process::id()
-    ));
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let store = Arc::new(SqlStore::connect(&url).await.expect("store"));
-    Keyward::new(store, clock, Arc::new(OsRandom), Kek::from_bytes([7; 32]))
+    let (store, _) = fresh_sqlite_store("accounts").await;
+    Keyward::new(
+        Arc::new(store),
+        clock,
+        Arc::new(OsRandom),
+        Kek::from_bytes([7; 32]),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

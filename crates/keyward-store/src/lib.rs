@@ -27,6 +27,8 @@ mod security_keys;
 #[cfg(test)]
 mod session_tests;
 mod settings;
+#[cfg(test)]
+mod test_support;
 mod users;
 
 pub use feed::PgChangeFeed;

@@ -91,7 +91,7 @@ impl Keyward {
         let now = self.clock.now().unix_timestamp();
         let closed = self
             .store
-            .close_account(&caller.account_id, now, &audit)
+            .set_account_closed(&caller.account_id, Some(now), &audit)
             .await?;
         self.index.remove_account(&caller.account_id);
         self.policies.forget_account(&caller.account_id);
@@ -127,7 +127,11 @@ impl Keyward {
             &format!("arn:aws:iam::{account_id}:root"),
             &serde_json::json!({}),
         );
-        if !self.store.reopen_account(account_id, &audit).await? {
+        if !self
+            .store
+            .set_account_closed(account_id, None, &audit)
+            .await?
+        {
             return Err(Error::Rejected(format!(
                 "The account {account_id} is not closed."
             )));
