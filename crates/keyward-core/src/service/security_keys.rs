@@ -165,16 +165,7 @@ impl Keyward {
         serial_number: &str,
     ) -> Result<MfaDeviceEntry> {
         let mut v = Violations::new();
-        v.text(
-            "serialNumber",
-            serial_number,
-            9,
-            256,
-            Some((r"[\w+=/:,.@-]+", |s: &str| {
-                s.chars()
-                    .all(|c| c.is_alphanumeric() || "_+=/:,.@-".contains(c))
-            })),
-        );
+        super::mfa::check_serial(&mut v, serial_number);
         v.finish()?;
         let (owner, user) = self.key_owner(caller, user_name).await?;
         let key = self
