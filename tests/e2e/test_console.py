@@ -514,6 +514,8 @@ def test_console_security_key_is_listed_by_boto3(strict, fresh_account, page):
     serial = devices[0]["SerialNumber"]
     assert re.fullmatch(rf"arn:aws:iam::{acct.account_id}:u2f/root/usb-key-[A-Z2-7]{{26}}", serial), serial
     assert "EnableDate" in devices[0]
+    got = iam.get_mfa_device(SerialNumber=serial)
+    assert got["SerialNumber"] == serial and "EnableDate" in got and "UserName" not in got
 
     iam.generate_credential_report()
     report = iam.get_credential_report()["Content"].decode()

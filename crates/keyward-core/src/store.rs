@@ -74,8 +74,14 @@ pub trait AccountStore: Send + Sync {
         new_hash: &str,
         audit: &AuditEvent,
     ) -> Result<bool>;
-    /// Marks the account closed at `at`. Returns false when it already was.
-    async fn close_account(&self, account_id: &str, at: i64, audit: &AuditEvent) -> Result<bool>;
+    /// Closes the account at `Some(at)` (false when it already was closed)
+    /// or reopens it with `None` (false when it was open).
+    async fn set_account_closed(
+        &self,
+        account_id: &str,
+        closed_at: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
 }
 
 /// IAM users.

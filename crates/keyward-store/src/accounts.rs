@@ -89,16 +89,24 @@ impl keyward_core::store::AccountStore for SqlStore {
         Ok(true)
     }
 
-    async fn close_account(&self, account_id: &str, at: i64, audit: &AuditEvent) -> Result<bool> {
+    async fn set_account_closed(
+        &self,
+        account_id: &str,
+        closed_at: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let sql = if closed_at.is_some() {
+            "UPDATE accounts SET closed_at = $1 WHERE account_id = $2 AND closed_at IS NULL"
+        } else {
+            "UPDATE accounts SET closed_at = $1 WHERE account_id = $2 AND closed_at IS NOT NULL"
+        };
         let (mut tx, seq) = self.write_tx(account_id).await?;
-        let done = sqlx::query(
-            "UPDATE accounts SET closed_at = $1 WHERE account_id = $2 AND closed_at IS NULL",
-        )
-        .bind(at)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        let done = sqlx::query(sql)
+            .bind(closed_at)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
         if done.rows_affected() == 0 {
             return Ok(false);
         }

@@ -9,6 +9,8 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+#[cfg(test)]
+mod account_tests;
 mod accounts;
 mod audit;
 mod feed;
@@ -25,6 +27,8 @@ mod security_keys;
 #[cfg(test)]
 mod session_tests;
 mod settings;
+#[cfg(test)]
+mod test_support;
 mod users;
 
 pub use feed::PgChangeFeed;

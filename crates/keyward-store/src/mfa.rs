@@ -315,14 +315,7 @@ mod tests {
 
     impl Fixture {
         async fn new() -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "keyward-mfa-test-{}-{}.db",
-                std::process::id(),
-                OffsetDateTime::now_utc().unix_timestamp_nanos()
-            ));
-            let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-                .await
-                .expect("open store");
+            let (store, path) = crate::test_support::fresh_sqlite_store("mfa-test").await;
             let at = OffsetDateTime::from_unix_timestamp(T0).expect("time");
             let account = Account {
                 account_id: ACCT.into(),

@@ -985,7 +985,7 @@ mod tests {
     use keyward_core::random::OsRandom;
     use keyward_core::service::Keyward;
 
-    use super::*;
+    use crate::test_support::fresh_sqlite_store;
 
     const DENY_LIST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:ListUsers","Resource":"*"}]}"#;
     const ALLOW_LIST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
@@ -994,17 +994,7 @@ mod tests {
     /// requests, and every change is enforced on the next one.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_policies_apply_to_members_at_once() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "keyward-policies-{}-{nanos}.db",
-            std::process::id()
-        ));
-        let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-            .await
-            .expect("store");
+        let (store, path) = fresh_sqlite_store("policies").await;
         let pool = store.pool.clone();
         let kw = Keyward::new(
             Arc::new(store),

@@ -535,14 +535,7 @@ mod tests {
     }
 
     async fn store() -> (SqlStore, std::path::PathBuf) {
-        let path = std::env::temp_dir().join(format!(
-            "keyward-store-test-{}-{}.db",
-            std::process::id(),
-            OffsetDateTime::now_utc().unix_timestamp_nanos()
-        ));
-        let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-            .await
-            .expect("open store");
+        let (store, path) = crate::test_support::fresh_sqlite_store("store-test").await;
         let account = Account {
             account_id: ACCT.into(),
             email: "root@example.com".into(),

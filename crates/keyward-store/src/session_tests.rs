@@ -12,20 +12,12 @@ use keyward_core::service::{Keyward, MFA_UNKNOWN_DEVICE};
 use keyward_core::session::SessionError;
 use time::OffsetDateTime;
 
-use crate::SqlStore;
+use crate::test_support::fresh_sqlite_store;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_expire_and_end_with_their_user() {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let path = std::env::temp_dir().join(format!(
-        "keyward-sessions-{}-{nanos}.db",
-        std::process::id()
-    ));
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let store = Arc::new(SqlStore::connect(&url).await.expect("store"));
+    let (store, path) = fresh_sqlite_store("sessions").await;
+    let store = Arc::new(store);
     let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
     let clock = Arc::new(ManualClock::new(start));
     let kw = Keyward::new(
@@ -193,17 +185,8 @@ async fn sessions_issued_are_audited_without_their_secrets() {
     use keyward_core::service::AssumeRoleInput;
     use keyward_core::store::AuditStore as _;
 
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let path =
-        std::env::temp_dir().join(format!("keyward-audit-{}-{nanos}.db", std::process::id()));
-    let store = Arc::new(
-        SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-            .await
-            .expect("store"),
-    );
+    let (store, path) = fresh_sqlite_store("audit").await;
+    let store = Arc::new(store);
     let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
     let kw = Keyward::new(
         store.clone(),

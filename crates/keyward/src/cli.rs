@@ -216,6 +216,14 @@ enum AccountCommand {
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
     },
+    /// Reopen an account its root user closed (within 90 days of the closure).
+    Reopen {
+        /// The 12-digit account id.
+        #[arg(long)]
+        account_id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +303,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 output,
             )
             .await
+        }
+        Command::Account(AccountCommand::Reopen { account_id, store }) => {
+            wiring::init_logging(LogFormat::Text);
+            let keyward = wiring::open(&store).await?;
+            keyward
+                .reopen_account(&account_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("Account {account_id} is open again.");
+            Ok(())
         }
         Command::Root(RootCommand::CreateAccessKey {
             email,

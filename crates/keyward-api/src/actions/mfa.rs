@@ -96,6 +96,22 @@ pub async fn list_mfa_devices(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
     Ok(Some(x))
 }
 
+/// GetMFADevice (FIDO security keys only, as at AWS). keyward keeps no FIDO
+/// metadata service, so the optional `Certifications` map is left out.
+pub async fn get_mfa_device(s: Arc<AppState>, c: Caller, p: Params) -> Reply {
+    let d = s
+        .keyward
+        .get_mfa_device(&c, p.get("UserName"), p.required("SerialNumber")?)
+        .await?;
+    let mut x = Xml::new();
+    x.opt_text("UserName", d.user.as_ref().map(|u| u.name.as_str()))
+        .text("SerialNumber", &d.serial_number);
+    if let Some(at) = d.enable_date {
+        x.date("EnableDate", at);
+    }
+    Ok(Some(x))
+}
+
 /// The `User` member of an assigned device: the IAM user, or the root user
 /// (its ARN and the account id as its id).
 fn write_assignee(x: &mut Xml, d: &MfaDeviceInfo, c: &Caller) {

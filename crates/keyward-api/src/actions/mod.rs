@@ -287,6 +287,14 @@ pub static ACTIONS: &[ActionDef] = &[
         mfa::list_mfa_devices
     ),
     row!(
+        "GetMFADevice",
+        Iam,
+        Some("iam:GetMFADevice"),
+        UserOrSelf,
+        false,
+        mfa::get_mfa_device
+    ),
+    row!(
         "ListVirtualMFADevices",
         Iam,
         Some("iam:ListVirtualMFADevices"),

@@ -541,6 +541,11 @@ const REFERENCE: &[(&str, &[&str], &[&str])] = &[
         &["aws:ResourceTag/${TagKey}"],
     ),
     (
+        "iam:GetMFADevice",
+        &["user"],
+        &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],
+    ),
+    (
         "iam:ListMFADevices",
         &["user"],
         &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],

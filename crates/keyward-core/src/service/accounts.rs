@@ -6,6 +6,9 @@ use crate::crypto::Secret;
 use crate::model::Account;
 use crate::{Error, Result, ids, password};
 
+/// How long a closed account can still be reopened (AWS's post-closure period).
+pub const POST_CLOSURE_PERIOD: time::Duration = time::Duration::days(90);
+
 impl Keyward {
     /// Creates an account with its root user (a local administrative command).
     pub async fn create_account(
@@ -88,7 +91,7 @@ impl Keyward {
         let now = self.clock.now().unix_timestamp();
         let closed = self
             .store
-            .close_account(&caller.account_id, now, &audit)
+            .set_account_closed(&caller.account_id, Some(now), &audit)
             .await?;
         self.index.remove_account(&caller.account_id);
         self.policies.forget_account(&caller.account_id);
@@ -97,6 +100,45 @@ impl Keyward {
         } else {
             Err(Error::account_closed())
         }
+    }
+
+    /// Reopens a closed account (a local administrative command): AWS
+    /// reopens an account on request during the 90 days after its closure,
+    /// never later. Its keys, sessions and sign-ins work again.
+    pub async fn reopen_account(&self, account_id: &str) -> Result<()> {
+        let account = self.account(account_id).await?;
+        let Some(closed) = account.closed else {
+            return Err(Error::Rejected(format!(
+                "The account {account_id} is not closed."
+            )));
+        };
+        let now = self.clock.now();
+        if now - closed > POST_CLOSURE_PERIOD {
+            return Err(Error::Rejected(format!(
+                "The account {account_id} was closed on {} and is closed for good: an account can be reopened only within {} days of its closure.",
+                closed.date(),
+                POST_CLOSURE_PERIOD.whole_days()
+            )));
+        }
+        let audit = self.audit(
+            account_id,
+            CLI_ACTOR,
+            "keyward:ReopenAccount",
+            &format!("arn:aws:iam::{account_id}:root"),
+            &serde_json::json!({}),
+        );
+        if !self
+            .store
+            .set_account_closed(account_id, None, &audit)
+            .await?
+        {
+            return Err(Error::Rejected(format!(
+                "The account {account_id} is not closed."
+            )));
+        }
+        self.index.remove_account(account_id);
+        self.policies.forget_account(account_id);
+        Ok(())
     }
 
     /// Refuses a closed account's credentials (keys loaded from the store,

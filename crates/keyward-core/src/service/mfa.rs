@@ -97,7 +97,7 @@ fn check_code(v: &mut Violations, field: &str, code: &str) {
     );
 }
 
-fn check_serial(v: &mut Violations, serial_number: &str) {
+pub(super) fn check_serial(v: &mut Violations, serial_number: &str) {
     v.text(
         "serialNumber",
         serial_number,

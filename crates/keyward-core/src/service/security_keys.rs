@@ -155,6 +155,34 @@ impl Keyward {
         Ok(out)
     }
 
+    /// GetMFADevice: a security key of `UserName` (or the caller) by its
+    /// serial. AWS answers it for FIDO security keys only, so a TOTP device's
+    /// serial is as unknown here as a made-up one.
+    pub async fn get_mfa_device(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+        serial_number: &str,
+    ) -> Result<MfaDeviceEntry> {
+        let mut v = Violations::new();
+        super::mfa::check_serial(&mut v, serial_number);
+        v.finish()?;
+        let (owner, user) = self.key_owner(caller, user_name).await?;
+        let key = self
+            .security_key_by_serial(caller, &owner, user.as_ref(), serial_number)
+            .await?
+            .ok_or_else(|| {
+                Error::NoSuchEntity(format!(
+                    "MFA Device with serial number {serial_number} does not exist."
+                ))
+            })?;
+        Ok(MfaDeviceEntry {
+            serial_number: serial_number.to_owned(),
+            enable_date: Some(key.created),
+            user,
+        })
+    }
+
     /// The security key of `owner` whose AWS serial number is `serial_number`.
     pub(crate) async fn security_key_by_serial(
         &self,

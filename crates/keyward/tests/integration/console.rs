@@ -7,7 +7,7 @@
 
 use crate::harness::{
     Backend, ROOT_EMAIL, ROOT_PASSWORD, Server, StoreLocation, create_account,
-    create_account_with_email, error_of,
+    create_account_with_email, error_of, run_cli,
 };
 
 /// A cookie-keeping client of the console's forms.
@@ -380,6 +380,41 @@ pub async fn console_close_account(store: StoreLocation, backend: Backend) {
         .send()
         .await
         .expect("other accounts go on");
+
+    // The operator reopens it: keys work again on both replicas and root signs in.
+    let mut args = vec!["account", "reopen", "--account-id", &account.account_id];
+    let store_args = store.args();
+    args.extend(store_args.iter().map(String::as_str));
+    let (ok, _, stderr) = run_cli(&args, "");
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = run_cli(&args, "");
+    assert!(!ok && stderr.contains("is not closed"), "{stderr}");
+    a.iam(&account.admin_key)
+        .list_users()
+        .send()
+        .await
+        .expect("a reopened account's key");
+    if let Some(b) = &b {
+        let iam_b = b.iam(&account.admin_key);
+        let start = std::time::Instant::now();
+        while let Err(e) = iam_b.list_users().send().await {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "replica B still refuses the reopened account's key: {e:?}"
+            );
+        }
+    }
+    let (status, location, _) = again
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("email", "closing@example.com"),
+                ("password", ROOT_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
 }
 
 /// The console's Create user on both stores: the user, its console password

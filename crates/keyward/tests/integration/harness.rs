@@ -213,7 +213,13 @@ impl Drop for Server {
 
 impl Server {
     pub async fn start(store: &StoreLocation, extra: &[&str]) -> Self {
-        let mut child = Command::new(bin())
+        let mut command = Command::new(bin());
+        // Access logs of every request would bury the test output; warnings
+        // and errors still show, and KEYWARD_LOG set by hand wins.
+        if std::env::var_os("KEYWARD_LOG").is_none() {
+            command.env("KEYWARD_LOG", "warn");
+        }
+        let mut child = command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(store.args())

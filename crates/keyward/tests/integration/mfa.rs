@@ -612,6 +612,26 @@ pub async fn security_keys_are_mfa_devices(store: StoreLocation, _backend: Backe
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     );
 
+    let got = iam
+        .get_mfa_device()
+        .user_name("erin")
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect("GetMFADevice");
+    assert_eq!(got.serial_number(), serial);
+    assert_eq!(got.user_name(), Some("erin"));
+    assert!(got.enable_date().is_some());
+    // AWS answers GetMFADevice for FIDO security keys only.
+    let unknown = iam
+        .get_mfa_device()
+        .user_name("erin")
+        .serial_number(format!("arn:aws:iam::{acct}:mfa/erin"))
+        .send()
+        .await
+        .expect_err("a TOTP serial");
+    assert_eq!(error_of(&unknown).0, "NoSuchEntity");
+
     let root_listed = root.list_mfa_devices().send().await.expect("root list");
     assert_eq!(root_listed.mfa_devices().len(), 1);
     assert!(
