@@ -242,17 +242,8 @@ mod tests {
     use super::*;
 
     async fn keyward(label: &str) -> (Keyward, Arc<SqlStore>) {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path =
-            std::env::temp_dir().join(format!("keyward-{label}-{}-{nanos}.db", std::process::id()));
-        let store = Arc::new(
-            SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-                .await
-                .expect("store"),
-        );
+        let (store, _) = test_support::fresh_sqlite_store(label).await;
+        let store = Arc::new(store);
         let kw = Keyward::new(
             store.clone(),
             Arc::new(SystemClock),
