@@ -427,6 +427,11 @@ def test_create_user_failure_leaves_nothing(strict, fresh_account, page):
     iam.delete_group(GroupName=doomed)
     submit(page, "Create user")
     assert "cannot be found" in page.get_by_role("alert").inner_text()
+    # The form comes back as sent, but for the password.
+    assert page.get_by_label("User name").input_value() == name
+    assert page.get_by_label("ReadOnlyAccess", exact=True).is_checked()
+    assert page.get_by_label("Create an access key").is_checked()
+    assert page.get_by_label("Console password (optional)").input_value() == ""
     with pytest.raises(ClientError) as ei:
         iam.get_user(UserName=name)
     assert kw.err(ei.value)[0] == "NoSuchEntity"
@@ -585,6 +590,29 @@ def test_user_detail_follows_the_users_permissions(strict, fresh_account, page):
     assert iam.get_user(UserName=target)["User"]["UserName"] == target
 
 
+def _attach_and_detach(page, iam, kind: str, name: str, other: str) -> None:
+    """On an entity's page: attach ReadOnlyAccess, then `other`, detach `other`."""
+    page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
+    submit(page, "Attach policy")
+    assert _attached(iam, kind, name) == {READ_ONLY}
+    page.get_by_label("Managed policy to attach").select_option(label=other)
+    submit(page, "Attach policy")
+    assert _attached(iam, kind, name) == {READ_ONLY, f"arn:aws:iam::aws:policy/{other}"}
+    submit(page, f"Detach {other}")
+    assert _attached(iam, kind, name) == {READ_ONLY}
+
+
+def _delete_on_its_page(page, iam, base: str, kind: str, name: str) -> None:
+    """Deletes the entity from its page after typing its name; boto3 no longer finds it."""
+    page.get_by_label(f"Type the {kind} name {name} to confirm").fill(name)
+    submit(page, f"Delete {kind}")
+    page.wait_for_url(f"{base}/console/iam/{kind}s")
+    assert f"{kind.capitalize()} {name} is deleted." in page.get_by_role("status").inner_text()
+    with pytest.raises(ClientError) as ei:
+        getattr(iam, f"get_{kind}")(**{f"{kind.capitalize()}Name": name})
+    assert kw.err(ei.value)[0] == "NoSuchEntity"
+
+
 def test_group_detail_page(strict, fresh_account, page):
     base = strict.endpoint
     acct = fresh_account
@@ -609,22 +637,9 @@ def test_group_detail_page(strict, fresh_account, page):
     submit(page, f"Remove {alice}")
     assert [u["UserName"] for u in iam.get_group(GroupName=group)["Users"]] == [bob]
 
-    page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
-    submit(page, "Attach policy")
-    assert _attached(iam, "group", group) == {READ_ONLY}
-    page.get_by_label("Managed policy to attach").select_option(label="IAMUserChangePassword")
-    submit(page, "Attach policy")
-    submit(page, "Detach IAMUserChangePassword")
-    assert _attached(iam, "group", group) == {READ_ONLY}
-
+    _attach_and_detach(page, iam, "group", group, "IAMUserChangePassword")
     # Delete with a member, an inline and a managed policy: all go first.
-    page.get_by_label(f"Type the group name {group} to confirm").fill(group)
-    submit(page, "Delete group")
-    page.wait_for_url(base + "/console/iam/groups")
-    assert f"Group {group} is deleted." in page.get_by_role("status").inner_text()
-    with pytest.raises(ClientError) as ei:
-        iam.get_group(GroupName=group)
-    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    _delete_on_its_page(page, iam, base, "group", group)
     assert iam.list_groups_for_user(UserName=bob)["Groups"] == []
 
 
@@ -647,21 +662,8 @@ def test_role_detail_page(strict, fresh_account, page):
     br.assert_accessible(page, "role detail")
     assert json.loads(page.locator("#trust-policy").inner_text()) == trust
 
-    page.get_by_label("Managed policy to attach").select_option(label="ReadOnlyAccess")
-    submit(page, "Attach policy")
-    assert _attached(iam, "role", role) == {READ_ONLY}
-    page.get_by_label("Managed policy to attach").select_option(label="AdministratorAccess")
-    submit(page, "Attach policy")
-    submit(page, "Detach AdministratorAccess")
-    assert _attached(iam, "role", role) == {READ_ONLY}
-
-    page.get_by_label(f"Type the role name {role} to confirm").fill(role)
-    submit(page, "Delete role")
-    page.wait_for_url(base + "/console/iam/roles")
-    assert f"Role {role} is deleted." in page.get_by_role("status").inner_text()
-    with pytest.raises(ClientError) as ei:
-        iam.get_role(RoleName=role)
-    assert kw.err(ei.value)[0] == "NoSuchEntity"
+    _attach_and_detach(page, iam, "role", role, "AdministratorAccess")
+    _delete_on_its_page(page, iam, base, "role", role)
     assert iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"] == []
 
 

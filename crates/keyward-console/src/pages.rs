@@ -172,6 +172,18 @@ pub struct Users {
     pub groups: Vec<String>,
     /// (name, ARN) of the managed policies the create form offers.
     pub policies: Vec<(String, String)>,
+    pub form: UserForm,
+}
+
+/// The create form as sent (never the password), to fill it again.
+#[derive(Debug, Clone, Default)]
+pub struct UserForm {
+    pub name: String,
+    pub reset_required: bool,
+    pub access_key: bool,
+    pub groups: Vec<String>,
+    /// Policy ARNs.
+    pub policies: Vec<String>,
 }
 
 /// A part of a detail page: what the identity may read, or why not.

@@ -19,7 +19,7 @@ use crate::iam::{
     self, CHANGE_PASSWORD_POLICY, Check, Fields, Target, allowed_on, entity_rows, finish,
     sensitive, target,
 };
-use crate::pages::{KeyRow, UserDetail, UserKeyCreated, Users};
+use crate::pages::{KeyRow, UserDetail, UserForm, UserKeyCreated, Users};
 use crate::session::Identity;
 use crate::web::{self, Ctx, field, render, render_status, show_time};
 
@@ -27,7 +27,14 @@ type FormData = Form<HashMap<String, String>>;
 
 const USER: EntityKind = EntityKind::User;
 
-async fn users_page(ctx: &mut Ctx, identity: &Identity, error: Option<String>) -> Response {
+/// The list and the create form, the form filled again after an error
+/// (all but the password).
+async fn users_page(
+    ctx: &mut Ctx,
+    identity: &Identity,
+    form: UserForm,
+    error: Option<String>,
+) -> Response {
     let users = match entity_rows(ctx, identity, USER).await {
         Ok(rows) => rows,
         Err(e) => return e.page(ctx),
@@ -49,13 +56,14 @@ async fn users_page(ctx: &mut Ctx, identity: &Identity, error: Option<String>) -
             users,
             groups,
             policies,
+            form,
         },
     )
 }
 
 pub async fn page(mut ctx: Ctx) -> Response {
     match ctx.identity() {
-        Ok(identity) => users_page(&mut ctx, &identity, None).await,
+        Ok(identity) => users_page(&mut ctx, &identity, UserForm::default(), None).await,
         Err(r) => r,
     }
 }
@@ -144,14 +152,21 @@ pub async fn create(mut ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> R
         Ok(i) => i,
         Err(r) => return r,
     };
+    let echo = UserForm {
+        name: form.get("user_name").to_owned(),
+        reset_required: form.get("reset_required") == "yes",
+        access_key: form.get("access_key") == "yes",
+        groups: form.all("groups"),
+        policies: form.all("policies"),
+    };
     let new = match NewUser::from_form(&form) {
         Ok(n) => n,
-        Err(e) => return users_page(&mut ctx, &identity, Some(e)).await,
+        Err(e) => return users_page(&mut ctx, &identity, echo, Some(e)).await,
     };
     let caller = ctx.caller(&identity);
     let checks = new.checks(&ctx, &caller).await;
     if let Err(e) = iam::allowed_all(&ctx, &identity, &checks).await {
-        return users_page(&mut ctx, &identity, Some(e)).await;
+        return users_page(&mut ctx, &identity, echo, Some(e)).await;
     }
     let keyward = ctx.console.keyward.clone();
     match new.write(&keyward, &caller).await {
@@ -165,7 +180,7 @@ pub async fn create(mut ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> R
             ctx.save();
             Redirect::to(&format!("{}/new-key", iam::detail_path(USER, &new.name))).into_response()
         }
-        Err(e) => users_page(&mut ctx, &identity, Some(web::message(&e))).await,
+        Err(e) => users_page(&mut ctx, &identity, echo, Some(web::message(&e))).await,
     }
 }
 
