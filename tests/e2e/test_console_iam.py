@@ -358,7 +358,6 @@ def test_create_user_in_one_flow(strict, fresh_account, page):
     page.get_by_role("link", name="Users").click()
     page.wait_for_url(base + "/console/iam/users")
     br.assert_accessible(page, "IAM users with the create form")
-    br.screenshot(page, "iam-create-user")
 
     name = kw.unique("alice")
     page.get_by_label("User name").fill(name)
@@ -723,6 +722,7 @@ def test_forced_password_change_at_next_sign_in(strict, fresh_account, page):
     page.wait_for_url(base + "/signin/password")
     br.assert_accessible(page, "forced password change")
     br.screenshot(page, "forced-password-change")
+    assert page.get_by_role("navigation", name="Main").count() == 0
     # No other page before the change.
     for path in ("/console", "/console/iam/users", "/console/security-credentials"):
         page.goto(base + path)

@@ -8,6 +8,8 @@ use askama::Template;
 pub struct Chrome {
     pub title: String,
     pub who: Option<String>,
+    /// The main navigation (not while a required password change is due).
+    pub nav: bool,
     pub is_root: bool,
     pub csrf: String,
     /// A confirmation from the previous step.

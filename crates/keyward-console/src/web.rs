@@ -197,6 +197,10 @@ impl Ctx {
         let who = self.session.identity().map(|i| i.display.clone());
         Chrome {
             title: title.to_owned(),
+            nav: self
+                .session
+                .identity()
+                .is_some_and(|i| !i.password_reset_required),
             is_root: self.session.identity().is_some_and(Identity::is_root),
             who,
             csrf: self.session.csrf.clone(),
