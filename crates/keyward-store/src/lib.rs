@@ -11,6 +11,8 @@
 
 mod accounts;
 mod audit;
+#[cfg(test)]
+mod directory_tests;
 mod feed;
 mod groups;
 mod keys;

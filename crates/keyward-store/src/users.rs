@@ -30,6 +30,14 @@ impl keyward_core::store::UserStore for SqlStore {
             }
             Err(e) => return Err(storage(e)),
         }
+        // Other replicas' user directories must list the new user.
+        self.notify(
+            &mut tx,
+            &u.account_id,
+            seq,
+            &Change::User(u.user_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }

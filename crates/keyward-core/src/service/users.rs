@@ -1,7 +1,10 @@
 //! IAM users and their tags.
 
+use std::sync::Arc;
+
 use super::{Keyward, listing, tags};
 use crate::caller::Caller;
+use crate::directory::{AccountUsers, DIRECTORY_CAPACITY, Held};
 use crate::ids::{self, IdKind};
 use crate::model::{Tag, User};
 use crate::store::{Page, UserUpdate};
@@ -51,7 +54,8 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": name, "path": path, "permissionsBoundary": permissions_boundary }),
         );
-        self.store.create_user(&user, &audit).await?;
+        let created = self.store.create_user(&user, &audit).await;
+        self.users_changed(&caller.account_id, created)?;
         Ok(user)
     }
 
@@ -61,10 +65,18 @@ impl Keyward {
         let mut v = Violations::new();
         v.name("userName", name, 128);
         v.finish()?;
-        self.store
-            .user(account_id, name)
+        self.find_user(account_id, name)
             .await?
             .ok_or_else(|| Error::no_such_user(name))
+    }
+
+    /// The user named `name` (any letter case) as stored, if any: from the
+    /// account's users in memory when held.
+    pub async fn find_user(&self, account_id: &str, name: &str) -> Result<Option<User>> {
+        match self.account_users(account_id).await? {
+            Held::Users(users) => Ok(users.user(name).cloned()),
+            Held::TooLarge => self.store.user(account_id, name).await,
+        }
     }
 
     pub async fn list_users(
@@ -75,9 +87,40 @@ impl Keyward {
         max_items: Option<i64>,
     ) -> Result<Page<User>> {
         let (prefix, max) = listing(path_prefix, marker, max_items)?;
-        self.store
-            .list_users(&caller.account_id, prefix, marker, max)
-            .await
+        match self.account_users(&caller.account_id).await? {
+            Held::Users(users) => Ok(users.list(prefix, marker, max)),
+            Held::TooLarge => {
+                self.store
+                    .list_users(&caller.account_id, prefix, marker, max)
+                    .await
+            }
+        }
+    }
+
+    /// The account's users as the directory holds them, loaded on first use.
+    async fn account_users(&self, account_id: &str) -> Result<Held> {
+        if let Some(held) = self.directory.get(account_id) {
+            return Ok(held);
+        }
+        let loaded_at = self.directory.generation();
+        let all = self
+            .store
+            .list_users(account_id, "/", None, DIRECTORY_CAPACITY)
+            .await?;
+        let users = all
+            .next_marker
+            .is_none()
+            .then(|| Arc::new(AccountUsers::new(all.items)));
+        self.directory.insert(account_id, users.clone(), loaded_at);
+        Ok(users.map_or(Held::TooLarge, Held::Users))
+    }
+
+    /// After a write that may have changed the account's users: forgets
+    /// them whatever the outcome (a failed commit may still have landed),
+    /// then passes the outcome on.
+    pub(super) fn users_changed<T>(&self, account_id: &str, outcome: Result<T>) -> Result<T> {
+        self.directory.forget_account(account_id);
+        outcome
     }
 
     pub async fn update_user(
@@ -110,7 +153,8 @@ impl Keyward {
         let updated = self
             .store
             .update_user(&caller.account_id, name, &update, &audit)
-            .await?;
+            .await;
+        let updated = self.users_changed(&caller.account_id, updated)?;
         // The cached entries carry the old name and path in the caller's ARN.
         self.index.remove_user(&updated.user_id);
         Ok(updated)
@@ -130,7 +174,8 @@ impl Keyward {
         let deleted = self
             .store
             .delete_user(&caller.account_id, name, &audit)
-            .await?;
+            .await;
+        let deleted = self.users_changed(&caller.account_id, deleted)?;
         self.index.remove_user(&deleted.user_id);
         self.policies.forget(&deleted.user_id);
         Ok(())
@@ -147,9 +192,11 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": name, "tagKeys": keys }),
         );
-        self.store
+        let tagged = self
+            .store
             .set_user_tags(&caller.account_id, &user.name, &merged, &audit)
-            .await?;
+            .await;
+        self.users_changed(&caller.account_id, tagged)?;
         self.policies.forget(&user.user_id);
         Ok(())
     }
@@ -164,9 +211,11 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": name, "tagKeys": keys }),
         );
-        self.store
+        let tagged = self
+            .store
             .set_user_tags(&caller.account_id, &user.name, &kept, &audit)
-            .await?;
+            .await;
+        self.users_changed(&caller.account_id, tagged)?;
         self.policies.forget(&user.user_id);
         Ok(())
     }
