@@ -37,9 +37,12 @@ impl keyward_core::store::AuditStore for SqlStore {
             };
             let last: i64 = row.try_get(0).map_err(storage)?;
             let numbered: Vec<(i64, &AuditEvent)> = (last - n + 1..).zip(events).collect();
-            for chunk in numbered.chunks(ROWS_PER_INSERT) {
+            let mut rest = numbered.as_slice();
+            while !rest.is_empty() {
+                let (chunk, more) = rest.split_at(insert_rows(rest.len()));
                 insert_audits(&mut tx, chunk).await?;
                 written += chunk.len();
+                rest = more;
             }
         }
         Self::commit(tx).await?;
@@ -104,10 +107,21 @@ impl keyward_core::store::AuditStore for SqlStore {
     }
 }
 
-/// Rows per multi-row INSERT of a batch: one statement (one hand-off to
-/// SQLite's worker thread, one round trip to PostgreSQL) for many events,
-/// well within both backends' limits on bound parameters.
-const ROWS_PER_INSERT: usize = 128;
+/// Rows per multi-row INSERT of a batch at most: one statement (one
+/// hand-off to SQLite's worker thread, one round trip to PostgreSQL) for
+/// many events, well within both backends' limits on bound parameters.
+const MAX_INSERT_ROWS: usize = 32;
+
+/// The rows of the next INSERT for `remaining` events: the largest power of
+/// two up to [`MAX_INSERT_ROWS`], so a batch of any size uses one of six
+/// statement texts, each prepared once per connection and then cached.
+fn insert_rows(remaining: usize) -> usize {
+    if remaining >= MAX_INSERT_ROWS {
+        MAX_INSERT_ROWS
+    } else {
+        1 << remaining.ilog2()
+    }
+}
 
 async fn insert_audits(
     tx: &mut Transaction<'static, Any>,
@@ -164,6 +178,22 @@ mod tests {
             resource: "test".into(),
             detail: "{}".into(),
         }
+    }
+
+    #[test]
+    fn inserts_take_power_of_two_rows() {
+        let sizes = |mut n: usize| {
+            let mut out = Vec::new();
+            while n > 0 {
+                out.push(insert_rows(n));
+                n -= insert_rows(n);
+            }
+            out
+        };
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(7), [4, 2, 1]);
+        assert_eq!(sizes(32), [32]);
+        assert_eq!(sizes(75), [32, 32, 8, 2, 1]);
     }
 
     #[tokio::test]
