@@ -83,7 +83,7 @@ async fn user_writes_are_read_back_at_once_here_and_after_the_feed_elsewhere() {
         .await
         .expect("rename");
     assert_eq!(names(&a, &root, Some("/dev/")).await, ["cy"]);
-    assert!(a.user(&acct, "bo").await.is_err());
+    assert!(a.read_user(&acct, "bo").await.is_err());
     a.tag_user(
         &root,
         "ana",
@@ -94,7 +94,7 @@ async fn user_writes_are_read_back_at_once_here_and_after_the_feed_elsewhere() {
     )
     .await
     .expect("tag");
-    assert_eq!(a.user(&acct, "ANA").await.expect("ana").tags.len(), 1);
+    assert_eq!(a.read_user(&acct, "ANA").await.expect("ana").tags.len(), 1);
     let boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess";
     a.put_permissions_boundary(&root, EntityKind::User, "ana", boundary)
         .await
@@ -123,7 +123,7 @@ async fn user_writes_are_read_back_at_once_here_and_after_the_feed_elsewhere() {
         .await
         .expect("untag");
     a.delete_user(&root, "cy").await.expect("delete");
-    let ana_now = a.user(&acct, "ana").await.expect("ana");
+    let ana_now = a.read_user(&acct, "ana").await.expect("ana");
     assert!(ana_now.tags.is_empty() && ana_now.permissions_boundary.is_none());
     assert_eq!(names(&a, &root, None).await, ["ana"]);
     b.apply_change(&acct, &Change::Account(acct.clone()));

@@ -59,19 +59,30 @@ impl Keyward {
         Ok(user)
     }
 
-    /// Finds a user of the caller's account or fails with AWS's NoSuchEntity.
-    /// `name` comes from a request: it is checked against the model first.
+    /// Finds a user of the caller's account in the store or fails with
+    /// AWS's NoSuchEntity. `name` comes from a request: it is checked
+    /// against the model first. Writes read the user this way (never from
+    /// the directory, which may trail another replica's write by the
+    /// change feed's delay).
     pub async fn user(&self, account_id: &str, name: &str) -> Result<User> {
-        let mut v = Violations::new();
-        v.name("userName", name, 128);
-        v.finish()?;
+        check_user_name(name)?;
+        self.store
+            .user(account_id, name)
+            .await?
+            .ok_or_else(|| Error::no_such_user(name))
+    }
+
+    /// GetUser's read: like [`Keyward::user`], from the account's users in
+    /// memory when held.
+    pub async fn read_user(&self, account_id: &str, name: &str) -> Result<User> {
+        check_user_name(name)?;
         self.find_user(account_id, name)
             .await?
             .ok_or_else(|| Error::no_such_user(name))
     }
 
-    /// The user named `name` (any letter case) as stored, if any: from the
-    /// account's users in memory when held.
+    /// The user named `name` (any letter case), if any: from the account's
+    /// users in memory when held (reads and authorization, never writes).
     pub async fn find_user(&self, account_id: &str, name: &str) -> Result<Option<User>> {
         match self.account_users(account_id).await? {
             Held::Users(users) => Ok(users.user(name).cloned()),
@@ -219,4 +230,10 @@ impl Keyward {
         self.policies.forget(&user.user_id);
         Ok(())
     }
+}
+
+fn check_user_name(name: &str) -> Result<()> {
+    let mut v = Violations::new();
+    v.name("userName", name, 128);
+    v.finish()
 }
