@@ -249,7 +249,7 @@ pub(crate) async fn resource_arn(
         ResourceKind::Caller => caller.arn(),
         ResourceKind::AccessKeyOwner => access_key_owner_arn(state, caller, params).await?,
         ResourceKind::User | ResourceKind::UserOrSelf => match params.get("UserName") {
-            Some(name) => match state.keyward.store().user(&caller.account_id, name).await? {
+            Some(name) => match state.keyward.find_user(&caller.account_id, name).await? {
                 Some(u) => {
                     boundary.clone_from(&u.permissions_boundary);
                     tags.clone_from(&u.tags);

@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 pub enum Change {
     /// An access key's status changed or it was deleted (by key id).
     AccessKey(String),
-    /// A user was renamed, moved, deleted, retagged, or its policies,
-    /// boundary or group memberships changed (by user id).
+    /// A user was created, renamed, moved, deleted, retagged, or its
+    /// policies, boundary or group memberships changed (by user id).
     User(String),
     /// A group's policies changed or it was deleted (by group id).
     Group(String),

@@ -7,10 +7,12 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod audit;
 pub mod authz;
 pub mod caller;
 pub mod clock;
 pub mod crypto;
+pub mod directory;
 pub mod error;
 pub mod feed;
 pub mod ids;

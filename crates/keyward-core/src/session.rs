@@ -236,7 +236,28 @@ impl TokenSealer {
 /// limits ([`PACKED_LIMIT`]), not the plaintext's.
 fn pack_attributes(a: &SessionAttributes) -> String {
     let json = serde_json::to_string(a).unwrap_or_default();
-    B64.encode(miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9))
+    let packed = match u16::try_from(json.len()) {
+        Ok(len) if json.len() < STORED_BELOW => stored_block(json.as_bytes(), len),
+        _ => miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9),
+    };
+    B64.encode(packed)
+}
+
+/// Attributes whose JSON is shorter than this (a session without session
+/// policies or tags: `{}`) are sealed as a stored deflate block: setting the
+/// compressor up (some 300 KB allocated and cleared) costs more than the
+/// handful of bytes it would save.
+const STORED_BELOW: usize = 256;
+
+/// `data` as one final stored (uncompressed) deflate block (RFC 1951,
+/// 3.2.4), which every inflater, older keyward versions' included, reads.
+fn stored_block(data: &[u8], len: u16) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + data.len());
+    out.push(0b001); // BFINAL = 1, BTYPE = 00 (stored)
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(data);
+    out
 }
 
 fn unpack_attributes(field: &str) -> Result<SessionAttributes, SessionError> {
@@ -504,6 +525,36 @@ mod tests {
         let token = sealer.seal("ASIAAAAAAAAAAAAAAAAA", &c, &rng);
         assert!(token.expose().len() < 4096, "{}", token.expose().len());
         assert!(sealer.open("ASIAAAAAAAAAAAAAAAAA", token.expose()).is_ok());
+    }
+
+    #[test]
+    fn small_attributes_are_stored_large_ones_deflated_both_unpack() {
+        let small = SessionAttributes {
+            source_identity: Some("alice".into()),
+            ..SessionAttributes::default()
+        };
+        let field = pack_attributes(&small);
+        let raw = B64.decode(&field).expect("base64");
+        assert_eq!(raw[0], 0b001, "one final stored block");
+        assert_eq!(unpack_attributes(&field).expect("unpacks"), small);
+        assert_eq!(
+            unpack_attributes(&pack_attributes(&SessionAttributes::default())).expect("unpacks"),
+            SessionAttributes::default()
+        );
+        let large = SessionAttributes {
+            policy: Some(format!(
+                r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+                vec![r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#; 20].join(",")
+            )),
+            ..SessionAttributes::default()
+        };
+        let field = pack_attributes(&large);
+        let json = serde_json::to_string(&large).expect("json");
+        assert!(
+            B64.decode(&field).expect("base64").len() < json.len() / 4,
+            "deflated"
+        );
+        assert_eq!(unpack_attributes(&field).expect("unpacks"), large);
     }
 
     #[test]

@@ -367,6 +367,10 @@ pub trait AuditStore: Send + Sync {
     /// console sign-ins), in its own transaction, ordered with the account's
     /// other events.
     async fn record_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Records a batch of such events in one transaction, each account's in
+    /// the order given. Events of an account that no longer exists (dev
+    /// mode's reset) are skipped; returns how many were written.
+    async fn record_audits(&self, events: &[AuditEvent]) -> Result<usize>;
     async fn audit_events(
         &self,
         account_id: &str,

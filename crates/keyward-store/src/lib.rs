@@ -13,6 +13,8 @@
 mod account_tests;
 mod accounts;
 mod audit;
+#[cfg(test)]
+mod directory_tests;
 mod feed;
 mod groups;
 mod keys;

@@ -182,6 +182,17 @@ fn clock_now(clock: &ManualClock) -> OffsetDateTime {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_issued_are_audited_without_their_secrets() {
+    sessions_audited(false).await;
+}
+
+/// The same through the audit queue and its background writer, emptied by
+/// closing the queue (as a graceful shutdown does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_session_audit_events_are_written_by_the_writer() {
+    sessions_audited(true).await;
+}
+
+async fn sessions_audited(queued: bool) {
     use keyward_core::service::AssumeRoleInput;
     use keyward_core::store::AuditStore as _;
 
@@ -194,6 +205,7 @@ async fn sessions_issued_are_audited_without_their_secrets() {
         Arc::new(OsRandom),
         Kek::from_bytes([7; 32]),
     );
+    let writer = queued.then(|| tokio::spawn(kw.audit_writer().run()));
     let acct = kw
         .create_account(
             "audit@example.com",
@@ -250,6 +262,10 @@ async fn sessions_issued_are_audited_without_their_secrets() {
         )
         .await
         .expect("assume");
+    if let Some(writer) = writer {
+        kw.close_audit_queue();
+        writer.await.expect("writer");
+    }
     let events = store.audit_events(&acct, start).await.expect("events");
     let gst = events
         .iter()

@@ -11,6 +11,14 @@ impl keyward_core::store::UserStore for SqlStore {
     async fn create_user(&self, u: &User, audit: &AuditEvent) -> Result<()> {
         let (mut tx, seq) = self.write_tx(&u.account_id).await?;
         Self::insert_user(&mut tx, u).await?;
+        // Other replicas' user directories must list the new user.
+        self.notify(
+            &mut tx,
+            &u.account_id,
+            seq,
+            &Change::User(u.user_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }
@@ -19,6 +27,13 @@ impl keyward_core::store::UserStore for SqlStore {
         let account_id = &new.user.account_id;
         let (mut tx, seq) = self.write_tx(account_id).await?;
         Self::insert_user(&mut tx, &new.user).await?;
+        self.notify(
+            &mut tx,
+            account_id,
+            seq,
+            &Change::User(new.user.user_id.clone()),
+        )
+        .await?;
         Self::write_audit(&mut tx, seq, &new.audit).await?;
         if let Some((profile, audit)) = &new.login_profile {
             let seq = Self::next_seq(&mut tx, account_id).await?;

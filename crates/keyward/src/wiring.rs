@@ -209,6 +209,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         let follower = opened.keyward.clone();
         tokio::spawn(async move { follower.follow_changes(feed).await });
     }
+    // STS audit events are written off the request path, in batches.
+    let audit = opened.keyward.clone();
+    let audit_writer = tokio::spawn(opened.keyward.audit_writer().run());
     let staleness = opened.keyward.clone();
     let console = Arc::new(keyward_console::Console::new(
         opened.keyward.clone(),
@@ -272,6 +275,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                 .await
         }
     };
+    // In-flight requests are done: write the audit events still queued.
+    audit.close_audit_queue();
+    if let Err(e) = audit_writer.await {
+        tracing::error!(error = %e, "the audit writer failed");
+    }
     tracing::info!("stopped");
     served.map_err(|e| e.to_string())
 }

@@ -57,12 +57,12 @@ pub async fn get_user(s: Arc<AppState>, c: Caller, mut p: Params) -> Reply {
         (Some(name), _) => {
             let user = match named {
                 Some(user) => user,
-                None => s.keyward.user(&c.account_id, name).await?,
+                None => s.keyward.read_user(&c.account_id, name).await?,
             };
             x.node("User", |x| write_user(x, &user, c.partition, true));
         }
         (None, Principal::User { name, .. }) => {
-            let user = s.keyward.user(&c.account_id, name).await?;
+            let user = s.keyward.read_user(&c.account_id, name).await?;
             x.node("User", |x| write_user(x, &user, c.partition, true));
         }
         (None, Principal::AssumedRole { .. }) => {

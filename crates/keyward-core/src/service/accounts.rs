@@ -95,6 +95,8 @@ impl Keyward {
             .await?;
         self.index.remove_account(&caller.account_id);
         self.policies.forget_account(&caller.account_id);
+        self.directory.forget_account(&caller.account_id);
+        self.roles.forget_account(&caller.account_id);
         if closed {
             Ok(())
         } else {

@@ -14,7 +14,7 @@ use crate::authz::{self, AppliedPolicy};
 use crate::caller::{Caller, Principal, SessionAttributes};
 use crate::crypto::Secret;
 use crate::ids::{self, IdKind};
-use crate::model::{Role, Tag};
+use crate::model::{AuditEvent, Role, Tag};
 use crate::session::{self, PACKED_LIMIT, RoleClaims, SessionClaims};
 use crate::validate::{self, Violations};
 use crate::{Error, Result};
@@ -355,7 +355,7 @@ impl Keyward {
             .verify_session_mfa(caller, input.serial_number, input.token_code)
             .await?
             .or_else(|| caller.session.as_ref().and_then(|s| s.mfa_authenticated_at));
-        let role = match self.store.role(role_account, role_name).await? {
+        let role = match self.cached_role(role_account, role_name).await? {
             Some(r) if r.path == role_path && r.name == role_name => Some(r),
             _ => None,
         };
@@ -364,7 +364,7 @@ impl Keyward {
                 caller,
                 &input,
                 &attributes,
-                role.as_ref(),
+                role.as_deref(),
                 action,
                 mfa_authenticated_at.is_some(),
             )
@@ -529,19 +529,22 @@ impl Keyward {
             "sourceIdentity": attributes.and_then(|a| a.source_identity.clone()),
         });
         let arn = role.arn(caller.partition);
-        let mut event = self.audit(
+        let event = self.audit(
             &role.account_id,
             &caller.arn(),
             "sts:AssumeRole",
             &arn,
             &detail,
         );
-        self.store.record_audit(&event).await?;
-        if caller.account_id != role.account_id {
-            event.account_id.clone_from(&caller.account_id);
-            self.store.record_audit(&event).await?;
+        let own = (caller.account_id != role.account_id).then(|| AuditEvent {
+            account_id: caller.account_id.clone(),
+            ..event.clone()
+        });
+        self.record_detached_audit(event).await?;
+        match own {
+            Some(own) => self.record_detached_audit(own).await,
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -8,24 +8,29 @@ use super::Keyward;
 use crate::feed::{Change, ChangeFeed, FeedEvent, FeedStatus};
 
 impl Keyward {
-    /// Forgets the cached credential and policy entries `change` can affect.
-    pub fn apply_change(&self, change: &Change) {
+    /// Forgets the cached credential, policy and user entries `change`
+    /// (a write in `account_id`) can affect.
+    pub fn apply_change(&self, account_id: &str, change: &Change) {
         match change {
             Change::AccessKey(id) => self.index.remove(id),
             Change::User(id) => {
                 self.index.remove_user(id);
                 self.policies.forget(id);
+                self.directory.forget_account(account_id);
             }
             Change::Group(id) => self.policies.forget_group(id),
             Change::Role(id) => {
                 self.index.remove_role(id);
                 self.policies.forget(id);
                 self.trust.forget(id);
+                self.roles.forget(id);
             }
             Change::Policy(arn) => self.policies.forget_policy(arn),
             Change::Account(id) => {
                 self.index.remove_account(id);
                 self.policies.forget_account(id);
+                self.directory.forget_account(id);
+                self.roles.forget_account(id);
             }
         }
     }
@@ -37,7 +42,7 @@ impl Keyward {
         loop {
             match feed.next().await {
                 FeedEvent::Changed(event) => {
-                    self.apply_change(&event.change);
+                    self.apply_change(&event.account_id, &event.change);
                     self.feed.applied(&event, self.clock.now());
                 }
                 FeedEvent::Resync { change_seqs } => match self.feed.resynced(&change_seqs) {
@@ -45,12 +50,16 @@ impl Keyward {
                         self.index.clear();
                         self.policies.clear();
                         self.trust.clear();
+                        self.directory.clear();
+                        self.roles.clear();
                     }
                     Some(accounts) => {
                         for account in &accounts {
                             self.index.remove_account(account);
                             self.policies.forget_account(account);
                             self.trust.forget_account(account);
+                            self.directory.forget_account(account);
+                            self.roles.forget_account(account);
                         }
                         if !accounts.is_empty() {
                             tracing::info!(

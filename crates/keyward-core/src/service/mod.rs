@@ -48,10 +48,12 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::audit::{AuditQueue, AuditWriter};
 use crate::authz::{ManagedCatalog, PolicyCache, TrustCache};
 use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::crypto::{KeyRing, KeyRingSource, Keychain, Secret};
+use crate::directory::{RoleCache, UserDirectory};
 use crate::feed::FeedState;
 use crate::index::CredentialIndex;
 use crate::model::{AccessKey, AuditEvent};
@@ -130,8 +132,14 @@ pub struct Keyward {
     policies: Arc<PolicyCache>,
     /// Roles' compiled trust policies (AssumeRole).
     trust: Arc<TrustCache>,
+    /// Each account's users, for ListUsers and GetUser.
+    directory: Arc<UserDirectory>,
+    /// Roles AssumeRole reads.
+    roles: Arc<RoleCache>,
     /// The change feed's state, when other processes share the store.
     feed: Arc<FeedState>,
+    /// Audit events of calls that write nothing else, for the background writer.
+    audit_queue: Arc<AuditQueue>,
     quotas: Quotas,
 }
 
@@ -165,7 +173,10 @@ impl Keyward {
             catalog: Arc::new(ManagedCatalog::load()),
             policies: Arc::new(PolicyCache::default()),
             trust: Arc::new(TrustCache::default()),
+            directory: Arc::new(UserDirectory::default()),
+            roles: Arc::new(RoleCache::default()),
             feed: Arc::new(FeedState::default()),
+            audit_queue: Arc::new(AuditQueue::default()),
             quotas: Quotas::default(),
         }
     }
@@ -211,6 +222,31 @@ impl Keyward {
         }
     }
 
+    /// Records an audit event that goes with no other write (STS
+    /// credentials issued): queued for the background writer when one runs
+    /// (see [`crate::audit`]), otherwise written now.
+    async fn record_detached_audit(&self, event: AuditEvent) -> Result<()> {
+        match self.audit_queue.push(event) {
+            None => Ok(()),
+            Some(event) => self.store.record_audit(&event).await,
+        }
+    }
+
+    /// From now on, audit events of calls that write nothing else are
+    /// queued; the returned writer must run on its own task to write them.
+    pub fn audit_writer(&self) -> AuditWriter {
+        AuditWriter {
+            store: Arc::clone(&self.store),
+            rx: self.audit_queue.open(),
+        }
+    }
+
+    /// Stops queueing (graceful shutdown): the writer returns once it has
+    /// written every queued event; later events are written by their calls.
+    pub fn close_audit_queue(&self) {
+        self.audit_queue.close();
+    }
+
     fn caller_audit(
         &self,
         caller: &Caller,
@@ -226,6 +262,9 @@ impl Keyward {
         self.store.reset().await?;
         self.index.clear();
         self.policies.clear();
+        self.trust.clear();
+        self.directory.clear();
+        self.roles.clear();
         Ok(())
     }
 }

@@ -84,7 +84,8 @@ impl Keyward {
             access_key: key.as_ref().map(|(k, _, a)| (k.clone(), a.clone())),
             max_keys: self.quotas.access_keys_per_user,
         };
-        self.store.create_user_with(&records).await?;
+        let created = self.store.create_user_with(&records).await;
+        self.users_changed(&caller.account_id, created)?;
         let key = key.map(|(key, secret, _)| NewAccessKey {
             key,
             user_name: Some(user.name.clone()),

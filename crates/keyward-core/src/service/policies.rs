@@ -857,9 +857,14 @@ impl Keyward {
             &entity.arn(caller.partition),
             &serde_json::json!({ kind.name_field(): entity.name, "permissionsBoundary": policy_arn }),
         );
-        self.store
+        let set = self
+            .store
             .set_permissions_boundary(&entity, Some(policy_arn), &audit)
-            .await?;
+            .await;
+        // A user's boundary is part of what GetUser and ListUsers return;
+        // a role's, of the role AssumeRole reads.
+        self.users_changed(&caller.account_id, set)?;
+        self.roles.forget(&entity.id);
         self.forget_entity(&entity);
         Ok(())
     }
@@ -880,9 +885,14 @@ impl Keyward {
             &entity.arn(caller.partition),
             &serde_json::json!({ kind.name_field(): entity.name }),
         );
-        self.store
+        let set = self
+            .store
             .set_permissions_boundary(&entity, None, &audit)
-            .await?;
+            .await;
+        // A user's boundary is part of what GetUser and ListUsers return;
+        // a role's, of the role AssumeRole reads.
+        self.users_changed(&caller.account_id, set)?;
+        self.roles.forget(&entity.id);
         self.forget_entity(&entity);
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! IAM roles and EC2 instance profiles.
 
+use std::sync::Arc;
+
 use keyward_policy::PolicyKind;
 
 use super::{Keyward, listing, tags};
@@ -156,6 +158,32 @@ impl Keyward {
             .ok_or_else(|| Error::no_such_role(name))
     }
 
+    /// The role named `name` (any letter case), if any, held in memory
+    /// once read (AssumeRole's look-up).
+    pub(super) async fn cached_role(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<Arc<Role>>> {
+        if let Some(role) = self.roles.get(account_id, name) {
+            return Ok(Some(role));
+        }
+        let loaded_at = self.roles.generation();
+        let Some(role) = self.store.role(account_id, name).await? else {
+            return Ok(None);
+        };
+        let role = Arc::new(role);
+        self.roles.insert(Arc::clone(&role), loaded_at);
+        Ok(Some(role))
+    }
+
+    /// After a write to role `role_id`: forgets it whatever the outcome (a
+    /// failed commit may still have landed), then passes the outcome on.
+    pub(super) fn role_changed<T>(&self, role_id: &str, outcome: Result<T>) -> Result<T> {
+        self.roles.forget(role_id);
+        outcome
+    }
+
     pub async fn list_roles(
         &self,
         caller: &Caller,
@@ -198,9 +226,11 @@ impl Keyward {
             &role.arn(caller.partition),
             &serde_json::json!({ "roleName": role.name, "description": description, "maxSessionDuration": max_session_duration }),
         );
-        self.store
+        let updated = self
+            .store
             .update_role(&caller.account_id, name, &update, &audit)
-            .await
+            .await;
+        self.role_changed(&role.role_id, updated)
     }
 
     pub async fn update_assume_role_policy(
@@ -224,9 +254,11 @@ impl Keyward {
             &role.arn(caller.partition),
             &serde_json::json!({ "roleName": role.name }),
         );
-        self.store
+        let updated = self
+            .store
             .update_role(&caller.account_id, name, &update, &audit)
-            .await?;
+            .await;
+        self.role_changed(&role.role_id, updated)?;
         self.trust.forget(&role.role_id);
         Ok(())
     }
@@ -239,9 +271,11 @@ impl Keyward {
             &role.arn(caller.partition),
             &serde_json::json!({ "roleName": role.name }),
         );
-        self.store
+        let deleted = self
+            .store
             .delete_role(&caller.account_id, name, &audit)
-            .await?;
+            .await;
+        self.role_changed(&role.role_id, deleted)?;
         // Its sessions end with it (a new role of that name has another id).
         self.index.remove_role(&role.role_id);
         self.policies.clear();
@@ -260,9 +294,11 @@ impl Keyward {
             &role.arn(caller.partition),
             &serde_json::json!({ "roleName": role.name, "tagKeys": keys }),
         );
-        self.store
+        let tagged = self
+            .store
             .set_role_tags(&caller.account_id, &role.name, &merged, &audit)
-            .await?;
+            .await;
+        self.role_changed(&role.role_id, tagged)?;
         // The role's tags are its sessions' aws:PrincipalTag values.
         self.policies.forget(&role.role_id);
         Ok(())
@@ -278,9 +314,11 @@ impl Keyward {
             &role.arn(caller.partition),
             &serde_json::json!({ "roleName": role.name, "tagKeys": keys }),
         );
-        self.store
+        let tagged = self
+            .store
             .set_role_tags(&caller.account_id, &role.name, &kept, &audit)
-            .await?;
+            .await;
+        self.role_changed(&role.role_id, tagged)?;
         // The role's tags are its sessions' aws:PrincipalTag values.
         self.policies.forget(&role.role_id);
         Ok(())

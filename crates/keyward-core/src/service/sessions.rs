@@ -117,7 +117,7 @@ impl Keyward {
                 "mfaAuthenticated": mfa_authenticated_at.is_some(),
             }),
         );
-        self.store.record_audit(&audit).await?;
+        self.record_detached_audit(audit).await?;
         tracing::info!(caller = %caller.arn(), %access_key_id, seconds = secs, mfa = mfa_authenticated_at.is_some(), "sts:GetSessionToken");
         Ok(SessionCredentials {
             access_key_id,

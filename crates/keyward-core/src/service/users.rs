@@ -1,7 +1,10 @@
 //! IAM users and their tags.
 
+use std::sync::Arc;
+
 use super::{Keyward, listing, tags};
 use crate::caller::Caller;
+use crate::directory::{AccountUsers, DIRECTORY_CAPACITY, Held};
 use crate::ids::{self, IdKind};
 use crate::model::{AuditEvent, Tag, User};
 use crate::store::{Page, UserUpdate};
@@ -20,7 +23,8 @@ impl Keyward {
         let (user, audit) = self
             .new_user(caller, name, path, permissions_boundary, tags)
             .await?;
-        self.store.create_user(&user, &audit).await?;
+        let created = self.store.create_user(&user, &audit).await;
+        self.users_changed(&caller.account_id, created)?;
         Ok(user)
     }
 
@@ -71,16 +75,35 @@ impl Keyward {
         Ok((user, audit))
     }
 
-    /// Finds a user of the caller's account or fails with AWS's NoSuchEntity.
-    /// `name` comes from a request: it is checked against the model first.
+    /// Finds a user of the caller's account in the store or fails with
+    /// AWS's NoSuchEntity. `name` comes from a request: it is checked
+    /// against the model first. Writes read the user this way (never from
+    /// the directory, which may trail another replica's write by the
+    /// change feed's delay).
     pub async fn user(&self, account_id: &str, name: &str) -> Result<User> {
-        let mut v = Violations::new();
-        v.name("userName", name, 128);
-        v.finish()?;
+        check_user_name(name)?;
         self.store
             .user(account_id, name)
             .await?
             .ok_or_else(|| Error::no_such_user(name))
+    }
+
+    /// GetUser's read: like [`Keyward::user`], from the account's users in
+    /// memory when held.
+    pub async fn read_user(&self, account_id: &str, name: &str) -> Result<User> {
+        check_user_name(name)?;
+        self.find_user(account_id, name)
+            .await?
+            .ok_or_else(|| Error::no_such_user(name))
+    }
+
+    /// The user named `name` (any letter case), if any: from the account's
+    /// users in memory when held (reads and authorization, never writes).
+    pub async fn find_user(&self, account_id: &str, name: &str) -> Result<Option<User>> {
+        match self.account_users(account_id).await? {
+            Held::Users(users) => Ok(users.user(name).cloned()),
+            Held::TooLarge => self.store.user(account_id, name).await,
+        }
     }
 
     pub async fn list_users(
@@ -91,9 +114,40 @@ impl Keyward {
         max_items: Option<i64>,
     ) -> Result<Page<User>> {
         let (prefix, max) = listing(path_prefix, marker, max_items)?;
-        self.store
-            .list_users(&caller.account_id, prefix, marker, max)
-            .await
+        match self.account_users(&caller.account_id).await? {
+            Held::Users(users) => Ok(users.list(prefix, marker, max)),
+            Held::TooLarge => {
+                self.store
+                    .list_users(&caller.account_id, prefix, marker, max)
+                    .await
+            }
+        }
+    }
+
+    /// The account's users as the directory holds them, loaded on first use.
+    async fn account_users(&self, account_id: &str) -> Result<Held> {
+        if let Some(held) = self.directory.get(account_id) {
+            return Ok(held);
+        }
+        let loaded_at = self.directory.generation();
+        let all = self
+            .store
+            .list_users(account_id, "/", None, DIRECTORY_CAPACITY)
+            .await?;
+        let users = all
+            .next_marker
+            .is_none()
+            .then(|| Arc::new(AccountUsers::new(all.items)));
+        self.directory.insert(account_id, users.clone(), loaded_at);
+        Ok(users.map_or(Held::TooLarge, Held::Users))
+    }
+
+    /// After a write that may have changed the account's users: forgets
+    /// them whatever the outcome (a failed commit may still have landed),
+    /// then passes the outcome on.
+    pub(super) fn users_changed<T>(&self, account_id: &str, outcome: Result<T>) -> Result<T> {
+        self.directory.forget_account(account_id);
+        outcome
     }
 
     pub async fn update_user(
@@ -126,7 +180,8 @@ impl Keyward {
         let updated = self
             .store
             .update_user(&caller.account_id, name, &update, &audit)
-            .await?;
+            .await;
+        let updated = self.users_changed(&caller.account_id, updated)?;
         // The cached entries carry the old name and path in the caller's ARN.
         self.index.remove_user(&updated.user_id);
         Ok(updated)
@@ -146,7 +201,8 @@ impl Keyward {
         let deleted = self
             .store
             .delete_user(&caller.account_id, name, &audit)
-            .await?;
+            .await;
+        let deleted = self.users_changed(&caller.account_id, deleted)?;
         self.index.remove_user(&deleted.user_id);
         self.policies.forget(&deleted.user_id);
         Ok(())
@@ -163,9 +219,11 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": name, "tagKeys": keys }),
         );
-        self.store
+        let tagged = self
+            .store
             .set_user_tags(&caller.account_id, &user.name, &merged, &audit)
-            .await?;
+            .await;
+        self.users_changed(&caller.account_id, tagged)?;
         self.policies.forget(&user.user_id);
         Ok(())
     }
@@ -180,10 +238,18 @@ impl Keyward {
             &user.arn(caller.partition),
             &serde_json::json!({ "userName": name, "tagKeys": keys }),
         );
-        self.store
+        let tagged = self
+            .store
             .set_user_tags(&caller.account_id, &user.name, &kept, &audit)
-            .await?;
+            .await;
+        self.users_changed(&caller.account_id, tagged)?;
         self.policies.forget(&user.user_id);
         Ok(())
     }
+}
+
+fn check_user_name(name: &str) -> Result<()> {
+    let mut v = Violations::new();
+    v.name("userName", name, 128);
+    v.finish()
 }

@@ -155,3 +155,56 @@ pub async fn acknowledged_writes_survive_sigkill(store: StoreLocation, _b: Backe
         users.len()
     );
 }
+
+/// STS calls' audit events leave the request path (a queue written in
+/// batches): after a graceful shutdown every one of them is in the store.
+pub async fn sts_audit_events_are_written_by_graceful_shutdown(store: StoreLocation, _b: Backend) {
+    const CALLS: usize = 200;
+    let account = create_account(&store, "admin");
+    let server = Server::start(&store, &[]).await;
+    let sts = server.sts(&account.admin_key);
+    let mut calls = Vec::new();
+    for _ in 0..8 {
+        let sts = sts.clone();
+        calls.push(tokio::spawn(async move {
+            let mut keys = Vec::new();
+            for _ in 0..CALLS / 8 {
+                let out = sts.get_session_token().send().await.unwrap();
+                keys.push(out.credentials().unwrap().access_key_id().to_owned());
+            }
+            keys
+        }));
+    }
+    let mut issued = HashSet::new();
+    for c in calls {
+        issued.extend(c.await.unwrap());
+    }
+    assert_eq!(issued.len(), CALLS);
+    assert!(server.terminate().await, "the server did not exit cleanly");
+
+    let url = store
+        .database_url
+        .clone()
+        .unwrap_or_else(|| SqlStore::sqlite_url(store.dir.path()));
+    let db = SqlStore::connect(&url).await.unwrap();
+    let events = db
+        .audit_events(&account.account_id, time::OffsetDateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
+    let audited: HashSet<String> = events
+        .iter()
+        .filter(|e| e.action == "sts:GetSessionToken")
+        .filter_map(|e| {
+            let detail: serde_json::Value = serde_json::from_str(&e.detail).ok()?;
+            Some(detail["accessKeyId"].as_str()?.to_owned())
+        })
+        .collect();
+    assert_eq!(audited, issued, "every session issued is audited, once");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "sts:GetSessionToken")
+            .count(),
+        CALLS
+    );
+}

@@ -250,6 +250,24 @@ impl Server {
         Self { child, url }
     }
 
+    /// Stops the server as an operator does (SIGTERM: graceful shutdown)
+    /// and waits for it to exit; true when it exited successfully.
+    pub async fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "kill -TERM {pid} failed");
+        let mut child = std::mem::replace(
+            &mut self.child,
+            Command::new("true").spawn().expect("spawn true"),
+        );
+        tokio::task::spawn_blocking(move || child.wait().is_ok_and(|s| s.success()))
+            .await
+            .expect("waiter")
+    }
+
     pub fn iam(&self, key: &(String, String)) -> aws_sdk_iam::Client {
         self.iam_in(key, "us-east-1")
     }

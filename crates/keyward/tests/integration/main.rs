@@ -80,6 +80,7 @@ on_both_backends! {
     crate::assume_role::assume_role_and_act_as_the_role => assume_role_and_act_as_the_role,
     crate::assume_role::assume_role_with_mfa => assume_role_with_mfa,
     crate::crash::acknowledged_writes_survive_sigkill => acknowledged_writes_survive_sigkill,
+    crate::crash::sts_audit_events_are_written_by_graceful_shutdown => sts_audit_events_are_written_by_graceful_shutdown,
     crate::assume_role::assume_role_with_session_attributes => assume_role_with_session_attributes,
     crate::console::console_sign_in_and_password_reset => console_sign_in_and_password_reset,
     crate::console::console_close_account => console_close_account,

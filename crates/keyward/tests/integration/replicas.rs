@@ -209,6 +209,90 @@ async fn revocations_reach_the_other_replica_within_a_second() {
     report("DeleteUser (its session held by B)", samples);
 }
 
+/// Users listed and read through replica B follow writes made through A
+/// (B serves them from memory): a created user appears, a renamed and
+/// retagged one changes, a deleted one goes, each within the feed's delay;
+/// a write through B itself is read back by B at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_read_through_another_replica_follow_its_writes() {
+    let Some(store) = fresh_store(Backend::Postgres).await else {
+        return;
+    };
+    let account = create_account(&store, "admin");
+    let a = Server::start(&store, &[]).await;
+    let b = Server::start(&store, &[]).await;
+    let (iam_a, iam_b) = (a.iam(&account.admin_key), b.iam(&account.admin_key));
+    let names = || async {
+        let page = iam_b.list_users().send().await.unwrap();
+        let mut names: Vec<String> = page
+            .users()
+            .iter()
+            .map(|u| u.user_name().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // B holds the account's users before A writes.
+    assert_eq!(names().await, ["admin"]);
+
+    iam_a.create_user().user_name("ana").send().await.unwrap();
+    until("user created on A listed by B", true, || async {
+        names().await == ["admin", "ana"]
+    })
+    .await;
+    iam_a
+        .update_user()
+        .user_name("ana")
+        .new_user_name("bea")
+        .new_path("/ops/")
+        .send()
+        .await
+        .unwrap();
+    until("user renamed on A read by B", true, || async {
+        iam_b
+            .get_user()
+            .user_name("bea")
+            .send()
+            .await
+            .is_ok_and(|r| r.user().is_some_and(|u| u.path() == "/ops/"))
+    })
+    .await;
+    assert!(iam_b.get_user().user_name("ana").send().await.is_err());
+    iam_a
+        .tag_user()
+        .user_name("bea")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("blue")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    until("user tagged on A read by B", true, || async {
+        iam_b
+            .get_user()
+            .user_name("bea")
+            .send()
+            .await
+            .is_ok_and(|r| r.user().is_some_and(|u| u.tags().len() == 1))
+    })
+    .await;
+    iam_a.delete_user().user_name("bea").send().await.unwrap();
+    until("user deleted on A gone from B", true, || async {
+        names().await == ["admin"]
+    })
+    .await;
+
+    // B's own writes: read back by B at once, no feed involved.
+    iam_b.create_user().user_name("cy").send().await.unwrap();
+    assert_eq!(names().await, ["admin", "cy"]);
+    iam_b.delete_user().user_name("cy").send().await.unwrap();
+    assert_eq!(names().await, ["admin"]);
+}
+
 async fn set_key_status(admin: &aws_sdk_iam::Client, key_id: &str, status: StatusType) {
     admin
         .update_access_key()
