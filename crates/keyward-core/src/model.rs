@@ -17,6 +17,8 @@ pub struct Account {
     pub created: OffsetDateTime,
     /// When the root user closed the account; `None` while it is open.
     pub closed: Option<OffsetDateTime>,
+    /// When the root user's password last signed in to the console.
+    pub root_password_last_used: Option<OffsetDateTime>,
 }
 
 /// A tag on an IAM resource.

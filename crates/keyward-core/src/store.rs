@@ -367,6 +367,16 @@ pub trait AuditStore: Send + Sync {
     /// console sign-ins), in its own transaction, ordered with the account's
     /// other events.
     async fn record_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Records a successful console sign-in: the time `owner`'s password was
+    /// used (the user's `PasswordLastUsed`, or root's) and its audit event,
+    /// in one transaction.
+    async fn record_password_use(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        at: i64,
+        event: &AuditEvent,
+    ) -> Result<()>;
     /// Records a batch of such events in one transaction, each account's in
     /// the order given. Events of an account that no longer exists (dev
     /// mode's reset) are skipped; returns how many were written.

@@ -14,6 +14,41 @@ impl keyward_core::store::AuditStore for SqlStore {
         Self::commit(tx).await
     }
 
+    async fn record_password_use(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        at: i64,
+        event: &AuditEvent,
+    ) -> Result<()> {
+        let (mut tx, seq) = self.write_tx(account_id).await?;
+        let change = match owner {
+            KeyOwner::Root => {
+                sqlx::query(
+                    "UPDATE accounts SET root_password_last_used = $1 WHERE account_id = $2",
+                )
+                .bind(at)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+                Change::Account(account_id.to_owned())
+            }
+            KeyOwner::User(user_id) => {
+                sqlx::query("UPDATE users SET password_last_used = $1 WHERE user_id = $2")
+                    .bind(at)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(storage)?;
+                Change::User(user_id.clone())
+            }
+        };
+        self.notify(&mut tx, account_id, seq, &change).await?;
+        Self::write_audit(&mut tx, seq, event).await?;
+        Self::commit(tx).await
+    }
+
     async fn record_audits(&self, events: &[AuditEvent]) -> Result<usize> {
         // Accounts in a fixed order, so two replicas' batches lock their
         // account rows in the same order and cannot deadlock.
@@ -217,6 +252,7 @@ mod tests {
                 root_password_hash: "x".into(),
                 created: OffsetDateTime::UNIX_EPOCH,
                 closed: None,
+                root_password_last_used: None,
             };
             store
                 .create_account(&account, &event(id, "create"))

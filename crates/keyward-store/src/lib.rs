@@ -332,6 +332,11 @@ fn account_from_row(r: &AnyRow) -> Result<Account> {
             .map_err(storage)?
             .map(from_unix)
             .transpose()?,
+        root_password_last_used: r
+            .try_get::<Option<i64>, _>("root_password_last_used")
+            .map_err(storage)?
+            .map(from_unix)
+            .transpose()?,
     })
 }
 

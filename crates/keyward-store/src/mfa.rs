@@ -324,6 +324,7 @@ mod tests {
                 root_password_hash: "x".into(),
                 created: at,
                 closed: None,
+                root_password_last_used: None,
             };
             let audit = AuditEvent {
                 at,

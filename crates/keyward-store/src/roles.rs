@@ -543,6 +543,7 @@ mod tests {
             root_password_hash: "x".into(),
             created: OffsetDateTime::UNIX_EPOCH,
             closed: None,
+            root_password_last_used: None,
         };
         store
             .create_account(&account, &audit())

@@ -72,12 +72,16 @@ pub async fn get_user(s: Arc<AppState>, c: Caller, mut p: Params) -> Reply {
             .into());
         }
         (None, Principal::Root) => {
-            // Root is no IAM user: AWS answers with the account id and root ARN only.
+            // Root is no IAM user: AWS answers with the account id, the
+            // root ARN and when its password last signed in.
             let account = s.keyward.account(&c.account_id).await?;
             x.node("User", |x| {
                 x.text("UserId", &c.account_id)
                     .text("Arn", &c.arn())
                     .date("CreateDate", account.created);
+                if let Some(at) = account.root_password_last_used {
+                    x.date("PasswordLastUsed", at);
+                }
             });
         }
     }

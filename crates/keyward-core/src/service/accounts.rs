@@ -44,6 +44,7 @@ impl Keyward {
             root_password_hash: password::hash(password, self.rng()),
             created: self.clock.now(),
             closed: None,
+            root_password_last_used: None,
         };
         let audit = self.audit(
             &account_id,

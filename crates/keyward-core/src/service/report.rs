@@ -135,7 +135,9 @@ impl Keyward {
             format!("arn:{partition}:iam::{account_id}:root"),
             time_text(account.created),
             "not_supported".into(),
-            "no_information".into(),
+            account
+                .root_password_last_used
+                .map_or_else(|| "no_information".to_owned(), time_text),
             "not_supported".into(),
             "not_supported".into(),
             has_mfa(&KeyOwner::Root).to_string(),

@@ -74,6 +74,25 @@ fn principal_arn(account_id: &str, principal: &Principal) -> String {
     }
 }
 
+/// The detail of a `signin:ConsoleLogin` audit event, as CloudTrail words it.
+fn sign_in_detail(
+    success: bool,
+    mfa_used: bool,
+    failed_factor: &str,
+    client: &SignInClient,
+) -> serde_json::Value {
+    let mut detail = serde_json::json!({
+        "ConsoleLogin": if success { "Success" } else { "Failure" },
+        "MFAUsed": if mfa_used { "Yes" } else { "No" },
+        "sourceIPAddress": client.source_ip.map(|ip| ip.to_string()),
+        "userAgent": client.user_agent,
+    });
+    if !success {
+        detail["errorMessage"] = format!("Failed authentication ({failed_factor})").into();
+    }
+    detail
+}
+
 /// Why a right password still does not sign in to a closed account.
 const CLOSED_SIGN_IN: &str = "This account is closed. Nobody can sign in to it.";
 
@@ -188,16 +207,45 @@ impl Keyward {
         mfa_used: bool,
         client: &SignInClient,
     ) -> Result<()> {
-        let factor = if success { "" } else { "mfa" };
+        if success {
+            return self.record_password_use(who, mfa_used, client).await;
+        }
+        // A known password with a failed second factor.
         self.write_sign_in(
             &who.account.account_id,
             &who.arn(),
-            success,
+            false,
             mfa_used,
-            factor,
+            "mfa",
             client,
         )
         .await
+    }
+
+    /// A finished sign-in: its audit event, and the time the password was
+    /// used (GetUser's `PasswordLastUsed`, the credential report's
+    /// `password_last_used`).
+    async fn record_password_use(
+        &self,
+        who: &PasswordChecked,
+        mfa_used: bool,
+        client: &SignInClient,
+    ) -> Result<()> {
+        let account_id = &who.account.account_id;
+        let actor = who.arn();
+        let event = self.audit(
+            account_id,
+            &actor,
+            "signin:ConsoleLogin",
+            &actor,
+            &sign_in_detail(true, mfa_used, "", client),
+        );
+        let at = self.clock.now().unix_timestamp();
+        let used = self
+            .store
+            .record_password_use(account_id, &who.owner(), at, &event)
+            .await;
+        self.users_changed(account_id, used)
     }
 
     async fn write_sign_in(
@@ -209,15 +257,7 @@ impl Keyward {
         failed_factor: &str,
         client: &SignInClient,
     ) -> Result<()> {
-        let mut detail = serde_json::json!({
-            "ConsoleLogin": if success { "Success" } else { "Failure" },
-            "MFAUsed": if mfa_used { "Yes" } else { "No" },
-            "sourceIPAddress": client.source_ip.map(|ip| ip.to_string()),
-            "userAgent": client.user_agent,
-        });
-        if !success {
-            detail["errorMessage"] = format!("Failed authentication ({failed_factor})").into();
-        }
+        let detail = sign_in_detail(success, mfa_used, failed_factor, client);
         let event = self.audit(account_id, actor, "signin:ConsoleLogin", actor, &detail);
         self.store.record_audit(&event).await
     }

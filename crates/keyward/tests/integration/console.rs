@@ -7,7 +7,7 @@
 
 use crate::harness::{
     Backend, ROOT_EMAIL, ROOT_PASSWORD, Server, StoreLocation, create_account,
-    create_account_with_email, error_of, run_cli,
+    create_account_with_email, create_root_key, error_of, run_cli,
 };
 
 /// A cookie-keeping client of the console's forms.
@@ -542,4 +542,181 @@ pub async fn console_create_user_in_one_transaction(store: StoreLocation, _b: Ba
         .await
         .expect("group");
     assert_eq!(members.users().len(), 1);
+}
+
+/// A console sign-in is the password's use: GetUser's `PasswordLastUsed`
+/// (for the user and for root), ListUsers and the credential report show it,
+/// here at once and on a second replica through the change feed.
+pub async fn console_sign_in_sets_password_last_used(store: StoreLocation, backend: Backend) {
+    let account = create_account(&store, "admin");
+    let root_key = create_root_key(&store);
+    let a = Server::start(&store, &[]).await;
+    let b = match backend {
+        Backend::Postgres => Some(Server::start(&store, &[]).await),
+        Backend::Sqlite => None,
+    };
+    let iam = a.iam(&account.admin_key);
+    iam.create_user()
+        .user_name("gail")
+        .send()
+        .await
+        .expect("user");
+    iam.create_login_profile()
+        .user_name("gail")
+        .password("Gail-Pass-123!")
+        .send()
+        .await
+        .expect("profile");
+    if let Some(b) = &b {
+        // Replica B holds gail in its user directory before the sign-in.
+        let before = b
+            .iam(&account.admin_key)
+            .get_user()
+            .user_name("gail")
+            .send()
+            .await;
+        assert!(
+            before
+                .expect("B reads gail")
+                .user()
+                .expect("user")
+                .password_last_used()
+                .is_none()
+        );
+    }
+    let got = iam.get_user().user_name("gail").send().await.expect("get");
+    assert!(got.user().expect("user").password_last_used().is_none());
+    let root = a.iam(&root_key);
+    let root_user = root.get_user().send().await.expect("root");
+    assert!(
+        root_user
+            .user()
+            .expect("user")
+            .password_last_used()
+            .is_none()
+    );
+
+    let mut u = Browser::new(&a.url);
+    let (status, _, body) = u
+        .submit(
+            "/signin/iam",
+            "/signin/iam",
+            &[
+                ("account", &account.account_id),
+                ("username", "gail"),
+                ("password", "Wrong-Pass-123!"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    let got = iam.get_user().user_name("gail").send().await.expect("get");
+    assert!(
+        got.user().expect("user").password_last_used().is_none(),
+        "a failed sign-in is no use"
+    );
+    let (status, location, _) = u
+        .submit(
+            "/signin/iam",
+            "/signin/iam",
+            &[
+                ("account", &account.account_id),
+                ("username", "gail"),
+                ("password", "Gail-Pass-123!"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
+    let got = iam.get_user().user_name("gail").send().await.expect("get");
+    let used = got
+        .user()
+        .expect("user")
+        .password_last_used()
+        .expect("PasswordLastUsed")
+        .secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!(
+        used.abs_diff(i64::try_from(now).expect("now")) < 120,
+        "{used} vs {now}"
+    );
+    let listed = iam.list_users().send().await.expect("list");
+    let gail = listed
+        .users()
+        .iter()
+        .find(|u| u.user_name() == "gail")
+        .expect("gail");
+    assert_eq!(gail.password_last_used().map(|t| t.secs()), Some(used));
+    if let Some(b) = &b {
+        let iam_b = b.iam(&account.admin_key);
+        let start = std::time::Instant::now();
+        loop {
+            let got = iam_b
+                .get_user()
+                .user_name("gail")
+                .send()
+                .await
+                .expect("B get");
+            if got
+                .user()
+                .expect("user")
+                .password_last_used()
+                .map(|t| t.secs())
+                == Some(used)
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "replica B still shows gail's password as unused"
+            );
+        }
+    }
+
+    let mut r = Browser::new(&a.url);
+    let (status, location, _) = r
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/console"));
+    let root_user = root.get_user().send().await.expect("root");
+    assert!(
+        root_user
+            .user()
+            .expect("user")
+            .password_last_used()
+            .is_some()
+    );
+
+    root.generate_credential_report()
+        .send()
+        .await
+        .expect("generate");
+    let report = root.get_credential_report().send().await.expect("report");
+    let csv =
+        String::from_utf8(report.content().expect("content").as_ref().to_vec()).expect("utf8");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "password_last_used")
+        .expect("column");
+    let cell = |who: &str| -> String {
+        csv.lines()
+            .find(|l| l.split(',').next() == Some(who))
+            .and_then(|l| l.split(',').nth(col))
+            .expect("row")
+            .to_owned()
+    };
+    for who in ["gail", "<root_account>"] {
+        let value = cell(who);
+        assert!(
+            value.ends_with("+00:00") && value.len() == 25,
+            "{who}: password_last_used {value:?} should be an ISO-8601 time"
+        );
+    }
 }

@@ -85,4 +85,5 @@ on_both_backends! {
     crate::console::console_sign_in_and_password_reset => console_sign_in_and_password_reset,
     crate::console::console_close_account => console_close_account,
     crate::console::console_create_user_in_one_transaction => console_create_user_in_one_transaction,
+    crate::console::console_sign_in_sets_password_last_used => console_sign_in_sets_password_last_used,
 }
