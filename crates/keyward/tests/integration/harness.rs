@@ -24,6 +24,28 @@ pub struct StoreLocation {
     pub database_url: Option<String>,
 }
 
+/// A test's PostgreSQL database goes with it, so runs do not pile databases
+/// up on a shared server. Best effort and off the test's time: `psql` runs
+/// detached, and a database it fails to drop is only disk.
+impl Drop for StoreLocation {
+    fn drop(&mut self) {
+        let Some(url) = &self.database_url else {
+            return;
+        };
+        let Some((base, name)) = url.rsplit_once('/') else {
+            return;
+        };
+        let _ = Command::new("psql")
+            .arg(format!("{base}/postgres"))
+            .args(["-Xq", "-c"])
+            .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+    }
+}
+
 impl StoreLocation {
     pub fn args(&self) -> Vec<String> {
         let mut a = vec![
