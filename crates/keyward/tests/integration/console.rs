@@ -85,6 +85,31 @@ impl Browser {
             .expect("POST");
         self.answer(resp).await
     }
+
+    /// Root's sign-in form: (status, location, body).
+    async fn sign_in_root(&mut self, email: &str, password: &str) -> (u16, String, String) {
+        self.submit(
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// An IAM user's sign-in form (account id or alias): (status, location, body).
+    async fn sign_in_user(
+        &mut self,
+        account: &str,
+        user_name: &str,
+        password: &str,
+    ) -> (u16, String, String) {
+        let fields = [
+            ("account", account),
+            ("username", user_name),
+            ("password", password),
+        ];
+        self.submit("/signin/iam", "/signin/iam", &fields).await
+    }
 }
 
 const FAILED: &str = "Your authentication information is incorrect. Please try again.";
@@ -98,22 +123,10 @@ pub async fn console_sign_in_and_password_reset(store: StoreLocation, _b: Backen
 
     // Root: a wrong password fails with AWS's words; the right one signs in.
     let mut b = Browser::new(&server.url);
-    let (status, _, body) = b
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", ROOT_EMAIL), ("password", "Wrong-Pass1!")],
-        )
-        .await;
+    let (status, _, body) = b.sign_in_root(ROOT_EMAIL, "Wrong-Pass1!").await;
     assert_eq!(status, 401);
     assert!(body.contains(FAILED), "{body}");
-    let (status, location, _) = b
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
-        )
-        .await;
+    let (status, location, _) = b.sign_in_root(ROOT_EMAIL, ROOT_PASSWORD).await;
     assert_eq!((status, location.as_str()), (303, "/console"));
     let (status, _, body) = b.get("/console").await;
     assert_eq!(status, 200);
@@ -158,17 +171,7 @@ pub async fn console_sign_in_and_password_reset(store: StoreLocation, _b: Backen
         .await
         .expect("profile");
     let mut u = Browser::new(&server.url);
-    let (status, location, _) = u
-        .submit(
-            "/signin/iam",
-            "/signin/iam",
-            &[
-                ("account", "console-it"),
-                ("username", "dana"),
-                ("password", "Dana-Pass-123!"),
-            ],
-        )
-        .await;
+    let (status, location, _) = u.sign_in_user("console-it", "dana", "Dana-Pass-123!").await;
     assert_eq!((status, location.as_str()), (303, "/console"));
     let (status, _, body) = u.get("/console/account").await;
     assert_eq!(status, 403);
@@ -239,21 +242,9 @@ pub async fn console_sign_in_and_password_reset(store: StoreLocation, _b: Backen
     assert!(body.contains("invalid or has expired"), "{body}");
 
     let mut again = Browser::new(&server.url);
-    let (status, _, _) = again
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
-        )
-        .await;
+    let (status, _, _) = again.sign_in_root(ROOT_EMAIL, ROOT_PASSWORD).await;
     assert_eq!(status, 401, "the old password no longer works");
-    let (status, location, _) = again
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", ROOT_EMAIL), ("password", new_password)],
-        )
-        .await;
+    let (status, location, _) = again.sign_in_root(ROOT_EMAIL, new_password).await;
     assert_eq!((status, location.as_str()), (303, "/console"));
 }
 
@@ -296,14 +287,7 @@ pub async fn console_close_account(store: StoreLocation, backend: Backend) {
 
     let mut root = Browser::new(&a.url);
     let (status, location, _) = root
-        .submit(
-            "/signin",
-            "/signin",
-            &[
-                ("email", "closing@example.com"),
-                ("password", ROOT_PASSWORD),
-            ],
-        )
+        .sign_in_root("closing@example.com", ROOT_PASSWORD)
         .await;
     assert_eq!((status, location.as_str()), (303, "/console"));
     let (status, _, body) = root
@@ -364,14 +348,7 @@ pub async fn console_close_account(store: StoreLocation, backend: Backend) {
     }
     let mut again = Browser::new(&a.url);
     let (status, _, body) = again
-        .submit(
-            "/signin",
-            "/signin",
-            &[
-                ("email", "closing@example.com"),
-                ("password", ROOT_PASSWORD),
-            ],
-        )
+        .sign_in_root("closing@example.com", ROOT_PASSWORD)
         .await;
     assert_eq!(status, 401);
     assert!(body.contains(FAILED), "{body}");
@@ -405,14 +382,7 @@ pub async fn console_close_account(store: StoreLocation, backend: Backend) {
         }
     }
     let (status, location, _) = again
-        .submit(
-            "/signin",
-            "/signin",
-            &[
-                ("email", "closing@example.com"),
-                ("password", ROOT_PASSWORD),
-            ],
-        )
+        .sign_in_root("closing@example.com", ROOT_PASSWORD)
         .await;
     assert_eq!((status, location.as_str()), (303, "/console"));
 }
@@ -431,13 +401,7 @@ pub async fn console_create_user_in_one_transaction(store: StoreLocation, _b: Ba
         .await
         .expect("group");
     let mut b = Browser::new(&server.url);
-    let (status, _, _) = b
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
-        )
-        .await;
+    let (status, _, _) = b.sign_in_root(ROOT_EMAIL, ROOT_PASSWORD).await;
     assert_eq!(status, 303);
     let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess";
     let (status, location, _) = b
@@ -598,15 +562,7 @@ pub async fn console_sign_in_sets_password_last_used(store: StoreLocation, backe
 
     let mut u = Browser::new(&a.url);
     let (status, _, body) = u
-        .submit(
-            "/signin/iam",
-            "/signin/iam",
-            &[
-                ("account", &account.account_id),
-                ("username", "gail"),
-                ("password", "Wrong-Pass-123!"),
-            ],
-        )
+        .sign_in_user(&account.account_id, "gail", "Wrong-Pass-123!")
         .await;
     assert_eq!(status, 401, "{body}");
     let got = iam.get_user().user_name("gail").send().await.expect("get");
@@ -615,15 +571,7 @@ pub async fn console_sign_in_sets_password_last_used(store: StoreLocation, backe
         "a failed sign-in is no use"
     );
     let (status, location, _) = u
-        .submit(
-            "/signin/iam",
-            "/signin/iam",
-            &[
-                ("account", &account.account_id),
-                ("username", "gail"),
-                ("password", "Gail-Pass-123!"),
-            ],
-        )
+        .sign_in_user(&account.account_id, "gail", "Gail-Pass-123!")
         .await;
     assert_eq!((status, location.as_str()), (303, "/console"));
     let got = iam.get_user().user_name("gail").send().await.expect("get");
@@ -675,13 +623,7 @@ pub async fn console_sign_in_sets_password_last_used(store: StoreLocation, backe
     }
 
     let mut r = Browser::new(&a.url);
-    let (status, location, _) = r
-        .submit(
-            "/signin",
-            "/signin",
-            &[("email", ROOT_EMAIL), ("password", ROOT_PASSWORD)],
-        )
-        .await;
+    let (status, location, _) = r.sign_in_root(ROOT_EMAIL, ROOT_PASSWORD).await;
     assert_eq!((status, location.as_str()), (303, "/console"));
     let root_user = root.get_user().send().await.expect("root");
     assert!(
