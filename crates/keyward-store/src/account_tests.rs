@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use keyward_core::Error;
 use keyward_core::clock::ManualClock;
-use keyward_core::crypto::{Kek, Secret};
+use keyward_core::crypto::Kek;
 use keyward_core::random::OsRandom;
 use keyward_core::service::Keyward;
 use time::{Duration, OffsetDateTime};
@@ -27,16 +27,7 @@ async fn a_closed_account_reopens_within_ninety_days_only() {
     let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
     let clock = Arc::new(ManualClock::new(start));
     let kw = keyward_on_a_fresh_store(clock.clone()).await;
-    let acct = kw
-        .create_account(
-            "root@example.com",
-            &Secret::new("Correct-Horse-1"),
-            None,
-            None,
-        )
-        .await
-        .expect("account")
-        .account_id;
+    let acct = crate::test_support::new_account(&kw, "root@example.com").await;
     let root = kw.root_caller(&acct);
 
     let open = kw.reopen_account(&acct).await.expect_err("an open account");

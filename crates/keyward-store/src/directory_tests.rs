@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use keyward_core::caller::Caller;
 use keyward_core::clock::SystemClock;
-use keyward_core::crypto::{Kek, Secret};
+use keyward_core::crypto::Kek;
 use keyward_core::feed::Change;
 use keyward_core::model::Tag;
 use keyward_core::policies::EntityKind;
@@ -39,16 +39,7 @@ async fn two_processes() -> (Keyward, Keyward, String, std::path::PathBuf) {
         )
     };
     let (a, b) = (process(), process());
-    let acct = a
-        .create_account(
-            "directory@example.com",
-            &Secret::new("Correct-Horse-1"),
-            None,
-            None,
-        )
-        .await
-        .expect("account")
-        .account_id;
+    let acct = crate::test_support::new_account(&a, "directory@example.com").await;
     (a, b, acct, path)
 }
 

@@ -206,16 +206,7 @@ async fn sessions_audited(queued: bool) {
         Kek::from_bytes([7; 32]),
     );
     let writer = queued.then(|| tokio::spawn(kw.audit_writer().run()));
-    let acct = kw
-        .create_account(
-            "audit@example.com",
-            &Secret::new("Correct-Horse-1"),
-            None,
-            None,
-        )
-        .await
-        .expect("account")
-        .account_id;
+    let acct = crate::test_support::new_account(&kw, "audit@example.com").await;
     let root = kw.root_caller(&acct);
     let user = kw
         .create_user(&root, "ana", None, None, Vec::new())

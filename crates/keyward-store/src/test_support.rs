@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use keyward_core::crypto::Secret;
+use keyward_core::service::Keyward;
+
 use crate::SqlStore;
 
 /// A store on a new SQLite file in the temp directory, named after `label`
@@ -17,4 +20,12 @@ pub async fn fresh_sqlite_store(label: &str) -> (SqlStore, PathBuf) {
         .await
         .expect("open store");
     (store, path)
+}
+
+/// A new account whose root user signs in as `email`; its id.
+pub async fn new_account(kw: &Keyward, email: &str) -> String {
+    kw.create_account(email, &Secret::new("Correct-Horse-1"), None, None)
+        .await
+        .expect("account")
+        .account_id
 }
