@@ -17,16 +17,9 @@ impl keyward_core::store::AccountStore for SqlStore {
             .bind(a.created.unix_timestamp())
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(
-                    "An account with this email address, account id or alias already exists."
-                        .into(),
-                ));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || {
+            "An account with this email address, account id or alias already exists.".into()
+        })?;
         Self::write_audit(&mut tx, 0, audit).await?;
         Self::commit(tx).await
     }

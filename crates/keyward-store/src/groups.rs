@@ -11,7 +11,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::named::{Named, page};
 use crate::rows::{from_unix, user_from_row};
-use crate::{SqlStore, USER_COLUMNS, is_unique_violation, storage};
+use crate::{SqlStore, USER_COLUMNS, storage, unless_taken};
 
 const GROUP_COLUMNS: &str = "group_id, account_id, name, path, created";
 
@@ -78,8 +78,8 @@ async fn user_id_in_tx(
         .map_err(storage)
 }
 
-fn group_exists(name: &str) -> Error {
-    Error::EntityAlreadyExists(format!("Group with name {name} already exists."))
+fn group_exists(name: &str) -> String {
+    format!("Group with name {name} already exists.")
 }
 
 #[async_trait]
@@ -112,11 +112,7 @@ impl keyward_core::store::GroupStore for SqlStore {
             .bind(g.created.unix_timestamp())
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(group_exists(&g.name)),
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || group_exists(&g.name))?;
         Self::write_audit(&mut tx, seq, audit).await?;
         let entity = Entity {
             kind: EntityKind::Group,
@@ -169,11 +165,7 @@ impl keyward_core::store::GroupStore for SqlStore {
         .bind(&group.group_id)
         .execute(&mut *tx)
         .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(group_exists(&group.name)),
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || group_exists(&group.name))?;
         self.notify(
             &mut tx,
             account_id,

@@ -101,6 +101,19 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// A write's outcome, a unique-key violation as AWS's `EntityAlreadyExists`
+/// with the message `taken` words.
+pub(crate) fn unless_taken<T>(
+    res: std::result::Result<T, sqlx::Error>,
+    taken: impl FnOnce() -> String,
+) -> Result<T> {
+    match res {
+        Ok(v) => Ok(v),
+        Err(e) if is_unique_violation(&e) => Err(Error::EntityAlreadyExists(taken())),
+        Err(e) => Err(storage(e)),
+    }
+}
+
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {

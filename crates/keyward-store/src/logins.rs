@@ -1,14 +1,14 @@
 //! LoginStore over SQL.
 
 use async_trait::async_trait;
+use keyward_core::Result;
 use keyward_core::model::{AuditEvent, LoginProfile};
 use keyward_core::store::LoginStore;
-use keyward_core::{Error, Result};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::rows::from_unix;
-use crate::{SqlStore, is_unique_violation, storage};
+use crate::{SqlStore, storage, unless_taken};
 
 fn profile_from_row(r: &AnyRow) -> Result<LoginProfile> {
     Ok(LoginProfile {
@@ -133,10 +133,6 @@ impl SqlStore {
         .bind(p.password_changed.unix_timestamp())
         .execute(&mut **tx)
         .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(Error::EntityAlreadyExists(String::new())),
-            Err(e) => Err(storage(e)),
-        }
+        unless_taken(res, String::new).map(drop)
     }
 }

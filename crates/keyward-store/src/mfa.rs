@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::rows::{from_unix, owner_column};
-use crate::{SqlStore, is_unique_violation, storage};
+use crate::{SqlStore, storage, unless_taken};
 
 const MFA_COLUMNS: &str = "serial_number, kind, account_id, path, name, sealed_seed, created, enable_date, owner_user_id, tags, last_step, failures, failures_since";
 
@@ -58,15 +58,9 @@ impl MfaStore for SqlStore {
             .bind(d.kind.as_str())
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(
-                    "MFADevice entity at the same path and name already exists.".into(),
-                ));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || {
+            "MFADevice entity at the same path and name already exists.".into()
+        })?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }

@@ -263,15 +263,12 @@ impl keyward_core::store::PolicyStore for SqlStore {
             .bind(tags)
             .execute(&mut *tx)
             .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "A policy called {} already exists. Duplicate names are not allowed.",
-                    policy.name
-                )));
-            }
-            other => other.map_err(storage)?,
-        };
+        unless_taken(inserted, || {
+            format!(
+                "A policy called {} already exists. Duplicate names are not allowed.",
+                policy.name
+            )
+        })?;
         sqlx::query("INSERT INTO policy_versions (policy_id, version_id, document, created) VALUES ($1, $2, $3, $4)")
             .bind(&policy.policy_id)
             .bind("v1")

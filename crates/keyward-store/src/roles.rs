@@ -12,7 +12,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use crate::groups::count;
 use crate::named::Named;
 use crate::rows::from_unix;
-use crate::{SqlStore, is_unique_violation, storage};
+use crate::{SqlStore, storage, unless_taken};
 
 const ROLE_COLUMNS: &str = "role_id, account_id, name, path, created, description, max_session_duration, trust_policy, permissions_boundary, tags, last_used_at, last_used_region";
 const PROFILE_COLUMNS: &str = "instance_profile_id, account_id, name, path, created, tags";
@@ -167,16 +167,7 @@ impl keyward_core::store::RoleStore for SqlStore {
             .bind(tags)
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "Role with name {} already exists.",
-                    r.name
-                )));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || format!("Role with name {} already exists.", r.name))?;
         Self::write_audit(&mut tx, seq, audit).await?;
         let entity = Entity {
             kind: EntityKind::Role,
@@ -341,16 +332,9 @@ impl keyward_core::store::InstanceProfileStore for SqlStore {
             .bind(tags)
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "Instance Profile {} already exists.",
-                    p.name
-                )));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || {
+            format!("Instance Profile {} already exists.", p.name)
+        })?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }

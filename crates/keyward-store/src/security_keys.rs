@@ -35,15 +35,7 @@ impl keyward_core::store::SecurityKeyStore for SqlStore {
             .bind(key.created.unix_timestamp())
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(
-                    "This security key is already registered.".into(),
-                ));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || "This security key is already registered.".into())?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }

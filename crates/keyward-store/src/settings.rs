@@ -1,14 +1,14 @@
 //! AccountSettingsStore over SQL.
 
 use async_trait::async_trait;
+use keyward_core::Result;
 use keyward_core::model::{AccountContact, AccountCounts, AuditEvent, PasswordPolicy};
 use keyward_core::store::AccountSettingsStore;
-use keyward_core::{Error, Result};
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::rows::from_unix;
-use crate::{SqlStore, is_unique_violation, storage};
+use crate::{SqlStore, storage, unless_taken};
 
 #[async_trait]
 impl AccountSettingsStore for SqlStore {
@@ -65,16 +65,12 @@ impl AccountSettingsStore for SqlStore {
             .bind(account_id)
             .execute(&mut *tx)
             .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "The account alias {} already exists.",
-                    alias.unwrap_or_default()
-                )));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || {
+            format!(
+                "The account alias {} already exists.",
+                alias.unwrap_or_default()
+            )
+        })?;
         Self::write_audit(&mut tx, seq, audit).await?;
         Self::commit(tx).await
     }

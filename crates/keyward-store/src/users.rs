@@ -117,16 +117,9 @@ impl keyward_core::store::UserStore for SqlStore {
         .bind(&user.user_id)
         .execute(&mut *tx)
         .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "User with name {} already exists.",
-                    user.name
-                )));
-            }
-            Err(e) => return Err(storage(e)),
-        }
+        unless_taken(res, || {
+            format!("User with name {} already exists.", user.name)
+        })?;
         self.notify(
             &mut tx,
             account_id,
@@ -233,14 +226,7 @@ impl SqlStore {
             .bind(tags)
             .execute(&mut **tx)
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(Error::EntityAlreadyExists(format!(
-                "User with name {} already exists.",
-                u.name
-            ))),
-            Err(e) => Err(storage(e)),
-        }
+        unless_taken(res, || format!("User with name {} already exists.", u.name)).map(drop)
     }
 }
 
