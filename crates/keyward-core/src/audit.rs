@@ -24,6 +24,11 @@ use crate::store::Store;
 pub const QUEUE_CAPACITY: usize = 4096;
 /// Events written per transaction at most.
 const BATCH: usize = 512;
+/// How long the writer gathers events after the first of a batch. A batch
+/// costs one transaction (on SQLite, one fsync) whatever its size, so under
+/// load a short wait makes the per-event cost a fraction of a write; at rest
+/// it delays an event's arrival in the store by this much.
+const LINGER: Duration = Duration::from_millis(10);
 /// A failed batch is retried after these delays (the database may be
 /// restarting), then dropped with an error log.
 const RETRY_DELAYS: [Duration; 4] = [
@@ -90,6 +95,7 @@ impl AuditWriter {
     pub async fn run(mut self) {
         let mut batch = Vec::with_capacity(BATCH);
         while self.rx.recv_many(&mut batch, BATCH).await > 0 {
+            gather(&mut self.rx, &mut batch).await;
             self.write(&batch).await;
             batch.clear();
         }
@@ -112,5 +118,76 @@ impl AuditWriter {
                 },
             }
         }
+    }
+}
+
+/// Adds to `batch` what arrives within [`LINGER`], up to [`BATCH`] events;
+/// a closed queue ends the wait at once.
+async fn gather(rx: &mut mpsc::Receiver<AuditEvent>, batch: &mut Vec<AuditEvent>) {
+    let deadline = tokio::time::Instant::now() + LINGER;
+    while batch.len() < BATCH {
+        let room = BATCH - batch.len();
+        match tokio::time::timeout_at(deadline, rx.recv_many(batch, room)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: usize) -> AuditEvent {
+        AuditEvent {
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            account_id: "123456789012".into(),
+            actor: "arn:aws:iam::123456789012:user/u".into(),
+            action: "sts:AssumeRole".into(),
+            resource: format!("r{n}"),
+            detail: "{}".into(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_takes_what_arrives_within_the_linger_and_no_later() {
+        let (tx, mut rx) = mpsc::channel(QUEUE_CAPACITY);
+        let late = tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(LINGER / 2).await;
+            tx.send(event(1)).await.expect("queue open");
+            tokio::time::sleep(LINGER).await;
+            late.send(event(2)).await.expect("queue open");
+        });
+        let mut batch = vec![event(0)];
+        gather(&mut rx, &mut batch).await;
+        let names: Vec<_> = batch.iter().map(|e| e.resource.as_str()).collect();
+        assert_eq!(names, ["r0", "r1"]);
+        let mut next = Vec::new();
+        assert_eq!(rx.recv_many(&mut next, BATCH).await, 1);
+        assert_eq!(next[0].resource, "r2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_batch_or_a_closed_queue_ends_the_wait() {
+        let (tx, mut rx) = mpsc::channel(QUEUE_CAPACITY);
+        for n in 0..BATCH + 5 {
+            tx.try_send(event(n)).expect("room");
+        }
+        let started = tokio::time::Instant::now();
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, BATCH).await;
+        gather(&mut rx, &mut batch).await;
+        assert_eq!(batch.len(), BATCH);
+        drop(tx);
+        let mut rest = Vec::new();
+        rx.recv_many(&mut rest, BATCH).await;
+        gather(&mut rx, &mut rest).await;
+        assert_eq!(rest.len(), 5);
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "no wait on a full batch or a closed queue"
+        );
     }
 }

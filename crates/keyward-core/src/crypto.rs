@@ -265,12 +265,22 @@ pub trait KeyRingSource: Send + Sync {
     fn reload(&self) -> Option<KeyRing>;
 }
 
+/// How often sealing asks the source for new keys at most. Asking is a
+/// `stat` of the key file, too dear for every session token issued; a
+/// server that has not yet seen a new key seals under the previous one,
+/// which every replica still opens (`keyward kek rotate` re-seals stored
+/// values once more after this long).
+pub const SEALING_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The key ring in use, refreshed from its source when a value names a key it
-/// lacks and before sealing, so a rotation made by another process is
-/// followed without a restart.
+/// lacks (always) and before sealing (at most once per [`SEALING_RECHECK`]),
+/// so a rotation made by another process is followed without a restart.
 pub struct Keychain {
     ring: std::sync::RwLock<std::sync::Arc<KeyRing>>,
     source: Option<Box<dyn KeyRingSource>>,
+    recheck: std::time::Duration,
+    /// When sealing last asked the source.
+    sealing_checked: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Keychain {
@@ -283,9 +293,20 @@ impl std::fmt::Debug for Keychain {
 
 impl Keychain {
     pub fn new(ring: KeyRing, source: Option<Box<dyn KeyRingSource>>) -> Self {
+        Self::with_recheck(ring, source, SEALING_RECHECK)
+    }
+
+    /// Like [`Keychain::new`], sealing asking the source at most once per `recheck`.
+    pub fn with_recheck(
+        ring: KeyRing,
+        source: Option<Box<dyn KeyRingSource>>,
+        recheck: std::time::Duration,
+    ) -> Self {
         Self {
             ring: std::sync::RwLock::new(std::sync::Arc::new(ring)),
             source,
+            recheck,
+            sealing_checked: std::sync::Mutex::new(None),
         }
     }
 
@@ -310,7 +331,26 @@ impl Keychain {
 
     /// The ring to seal with: the newest known.
     pub fn for_sealing(&self) -> std::sync::Arc<KeyRing> {
+        if self.source.is_none() || !self.sealing_check_due() {
+            return self.current();
+        }
         self.refresh()
+    }
+
+    /// Whether sealing should ask the source now; marks it asked.
+    fn sealing_check_due(&self) -> bool {
+        let now = std::time::Instant::now();
+        let mut last = self
+            .sealing_checked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match *last {
+            Some(t) if now.duration_since(t) < self.recheck => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
     }
 
     /// A ring that holds the key `sealed` names, if any source has it.
@@ -384,6 +424,62 @@ mod tests {
         assert!(moved.starts_with("v2:2:"));
         assert_eq!(two.reseal(&moved, "ctx", &rng).expect("open"), None);
         assert!(KeyRing::new(vec![(2, old.clone()), (2, old)]).is_none());
+    }
+
+    /// A key file stand-in: answers `next` once when asked, counting the asks.
+    struct FakeSource {
+        next: std::sync::Mutex<Option<KeyRing>>,
+        asked: std::sync::atomic::AtomicUsize,
+    }
+
+    impl KeyRingSource for std::sync::Arc<FakeSource> {
+        fn reload(&self) -> Option<KeyRing> {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.next.lock().expect("lock").take()
+        }
+    }
+
+    #[test]
+    fn sealing_asks_the_source_at_most_once_per_recheck_but_opening_an_unknown_key_always_does() {
+        let rng = SeededRandom::new(5);
+        let one = KeyRing::from(Kek::generate(&rng));
+        let two = one.with_key(2, Kek::generate(&rng)).expect("ring");
+        let source = std::sync::Arc::new(FakeSource {
+            next: std::sync::Mutex::new(None),
+            asked: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let chain = Keychain::with_recheck(
+            one,
+            Some(Box::new(std::sync::Arc::clone(&source))),
+            std::time::Duration::from_secs(3600),
+        );
+        let asked = || source.asked.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(chain.for_sealing().primary_id(), 1);
+        assert_eq!(asked(), 1, "the first seal asks");
+        *source.next.lock().expect("lock") = Some(two.clone());
+        assert_eq!(chain.for_sealing().primary_id(), 1, "within the recheck");
+        assert_eq!(asked(), 1);
+        // Another replica's value under key 2 is opened at once.
+        let sealed = two.seal("secret", "ctx", &rng);
+        assert_eq!(
+            chain.open(&sealed, "ctx").expect("opens").expose(),
+            "secret"
+        );
+        assert_eq!(asked(), 2);
+        assert_eq!(
+            chain.for_sealing().primary_id(),
+            2,
+            "the ring it found seals"
+        );
+
+        let eager = Keychain::with_recheck(
+            KeyRing::from(Kek::generate(&rng)),
+            Some(Box::new(std::sync::Arc::clone(&source))),
+            std::time::Duration::ZERO,
+        );
+        eager.for_sealing();
+        eager.for_sealing();
+        assert_eq!(asked(), 4, "a zero recheck asks every time");
     }
 
     #[test]

@@ -97,21 +97,22 @@ pub fn new_account_id(rng: &dyn Random) -> String {
     n.to_string()
 }
 
-/// A request id in AWS's UUID form.
+/// A request id in AWS's UUID form (a random, version 4 UUID).
 pub fn new_request_id(rng: &dyn Random) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut b = [0u8; 16];
     rng.fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let mut id = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(char::from(HEX[usize::from(x >> 4)]));
+        id.push(char::from(HEX[usize::from(x & 0x0f)]));
+    }
+    id
 }
 
 pub fn is_account_id(s: &str) -> bool {
@@ -169,6 +170,32 @@ mod tests {
         assert_eq!(secret.len(), 40);
         assert!(is_account_id(&new_account_id(&rng)));
         assert_eq!(new_request_id(&rng).len(), 36);
+    }
+
+    /// A source that always gives the same byte.
+    #[derive(Debug)]
+    struct Constant(u8);
+
+    impl Random for Constant {
+        fn fill(&self, buf: &mut [u8]) {
+            buf.fill(self.0);
+        }
+    }
+
+    #[test]
+    fn request_ids_are_version_4_uuids() {
+        assert_eq!(
+            new_request_id(&Constant(0xff)),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            new_request_id(&Constant(0)),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        assert_eq!(
+            new_request_id(&Constant(0x5a)),
+            "5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use keyward_store::SqlStore;
 
@@ -125,8 +126,10 @@ pub async fn kek_rotate(config: &Config) -> Result<(), String> {
     let ring = crate::kek::add_key(&path, &keyward_core::random::OsRandom)?;
     let keyward = crate::wiring::open_config(config).await?.keyward;
     let first = keyward.reseal_all().await.map_err(|e| e.to_string())?;
-    // A server may have sealed a new secret under the old key just before it
-    // saw the new file; a second pass moves it.
+    // A running server looks for new keys at most once per SEALING_RECHECK
+    // before sealing, so it may seal a new secret under the old key until
+    // then; a second pass after that moves it.
+    tokio::time::sleep(keyward_core::crypto::SEALING_RECHECK + Duration::from_millis(100)).await;
     let second = keyward.reseal_all().await.map_err(|e| e.to_string())?;
     let old: Vec<String> = ring
         .ids()
