@@ -214,7 +214,7 @@ async fn query_endpoint(
         .and_then(actions::find)
         .map_or("unknown", |d| d.name);
     let (response, code) = match outcome {
-        Ok((def, result)) => (success(def, result, &request_id, state.keyward.now()), "ok"),
+        Ok((def, result)) => (success(def, result.as_ref(), &request_id, state.keyward.now()), "ok"),
         Err(e) => (
             failure(service, &e, &request_id, state.keyward.now()),
             e.code,
@@ -339,30 +339,65 @@ fn common_headers(resp: &mut Response, request_id: &str, now: time::OffsetDateTi
         h.insert("x-amzn-requestid", v);
     }
     // SDKs correct their clock skew from this header.
-    let date = now
-        .format(&time::format_description::well_known::Rfc2822)
-        .unwrap_or_default()
-        .replace("+0000", "GMT");
-    if let Ok(v) = HeaderValue::from_str(&date) {
+    if let Ok(v) = HeaderValue::from_str(&http_date(now)) {
         h.insert("date", v);
     }
 }
 
+/// `Mon, 23 Nov 2026 19:56:00 GMT` (RFC 9110's IMF-fixdate).
+fn http_date(now: time::OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let t = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[usize::from(t.weekday().number_days_from_monday())],
+        t.day(),
+        MONTHS[usize::from(u8::from(t.month()) - 1)],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 fn success(
     def: &ActionDef,
-    result: Option<xml::Xml>,
+    result: Option<&xml::Xml>,
     request_id: &str,
     now: time::OffsetDateTime,
 ) -> Response {
     let name = def.name;
-    let ns = def.service.namespace();
-    let inner = match result {
-        Some(x) => format!("<{name}Result>{}</{name}Result>", x.as_str()),
-        None => String::new(),
-    };
-    let body = format!(
-        "<{name}Response xmlns=\"{ns}\">{inner}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
-    );
+    let inner = result.map_or("", xml::Xml::as_str);
+    // `<{name}Response xmlns="{ns}"><{name}Result>{inner}</{name}Result>
+    // <ResponseMetadata><RequestId>{id}</RequestId></ResponseMetadata></{name}Response>`,
+    // written into one buffer of the right size.
+    let mut body = String::with_capacity(inner.len() + 4 * name.len() + request_id.len() + 160);
+    for part in [
+        "<",
+        name,
+        "Response xmlns=\"",
+        def.service.namespace(),
+        "\">",
+    ] {
+        body.push_str(part);
+    }
+    if result.is_some() {
+        for part in ["<", name, "Result>", inner, "</", name, "Result>"] {
+            body.push_str(part);
+        }
+    }
+    for part in [
+        "<ResponseMetadata><RequestId>",
+        request_id,
+        "</RequestId></ResponseMetadata></",
+        name,
+        "Response>",
+    ] {
+        body.push_str(part);
+    }
     let mut resp = Response::new(Body::from(body));
     common_headers(&mut resp, request_id, now);
     resp
@@ -390,4 +425,44 @@ fn failure(
 /// Start-up work before serving: dev mode's default account.
 pub async fn prepare(state: &AppState) -> Result<(), keyward_core::Error> {
     crate::auth::ensure_dev_account(state).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_imf_fixdate_in_gmt() {
+        let t = time::macros::datetime!(2026-11-23 07:05:09.999 +02:00);
+        assert_eq!(http_date(t), "Mon, 23 Nov 2026 05:05:09 GMT");
+        let t = time::macros::datetime!(2000-02-29 23:59:59 UTC);
+        assert_eq!(http_date(t), "Tue, 29 Feb 2000 23:59:59 GMT");
+    }
+
+    async fn body_text(resp: Response) -> String {
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn success_wraps_the_result_in_aws_envelope() {
+        let now = time::macros::datetime!(2026-11-23 19:56:00 UTC);
+        let def = actions::find("GetCallerIdentity").expect("action");
+        let mut x = xml::Xml::new();
+        x.text("Account", "123456789012");
+        let resp = success(def, Some(&x), "rid-1", now);
+        assert_eq!(resp.headers()["date"], "Mon, 23 Nov 2026 19:56:00 GMT");
+        assert_eq!(resp.headers()["x-amzn-requestid"], "rid-1");
+        assert_eq!(
+            body_text(resp).await,
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>rid-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        );
+        let def = actions::find("DeleteUser").expect("action");
+        assert_eq!(
+            body_text(success(def, None, "rid-2", now)).await,
+            "<DeleteUserResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata><RequestId>rid-2</RequestId></ResponseMetadata></DeleteUserResponse>"
+        );
+    }
 }

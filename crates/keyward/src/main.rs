@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod console;
 mod kek;
+mod log_writer;
 mod maintenance;
 mod mfa_cli;
 mod tls;

@@ -8,7 +8,7 @@ use keyward_api::ops::ReadinessProbe;
 use keyward_api::{ApiConfig, AppState, Enforcement, Mode};
 use keyward_core::clock::{Clock, OffsetClock, SystemClock};
 use keyward_core::crypto::Secret;
-use keyward_core::random::OsRandom;
+use keyward_core::random::OsSeededRandom;
 use keyward_core::service::Keyward;
 use keyward_store::{PgChangeFeed, SqlStore};
 
@@ -20,17 +20,23 @@ pub fn init_logging(format: LogFormat) {
 }
 
 /// The server's logging: a line is formatted on the request's thread and
-/// handed to a writer thread, which writes what has queued up in one go
-/// instead of one system call per line on the request path. Nothing is
-/// dropped (a full queue makes the caller wait); the returned guard flushes
-/// what is left when the server ends, so keep it until then.
-pub fn init_server_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("keyward-log")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
-    install_logging(format, writer);
-    guard
+/// appended to a buffer that a writer thread writes out in batches (see
+/// [`crate::log_writer`]). The returned guard writes what is left when the
+/// server ends, so keep it until then.
+pub fn init_server_logging(
+    format: LogFormat,
+) -> Option<crate::log_writer::FlushGuard<std::io::Stderr>> {
+    match crate::log_writer::BatchedLog::new(std::io::stderr()) {
+        Ok((writer, guard)) => {
+            install_logging(format, writer);
+            Some(guard)
+        }
+        // No thread for the writer: write each line as it comes.
+        Err(_) => {
+            init_logging(format);
+            None
+        }
+    }
 }
 
 fn install_logging<W>(format: LogFormat, writer: W)
@@ -102,7 +108,7 @@ pub async fn open_config_with_clock(
     let store = SqlStore::connect(&database_url(config)?)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    let rng = Arc::new(OsRandom);
+    let rng = Arc::new(OsSeededRandom::default());
     let path = kek_path(config);
     let ring = crate::kek::load_or_create(&path, rng.as_ref())?;
     let keyward = Keyward::with_key_source(

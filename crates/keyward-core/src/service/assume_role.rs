@@ -412,7 +412,7 @@ impl Keyward {
         );
         self.audit_assume_role(caller, &input, &role, &access_key_id, &claims)
             .await?;
-        tracing::info!(caller = %caller.arn(), role = %input.role_arn, %access_key_id, seconds = secs, "sts:AssumeRole");
+        tracing::debug!(caller = %caller.arn(), role = %input.role_arn, %access_key_id, seconds = secs, "sts:AssumeRole");
         Ok(AssumedRole {
             credentials: SessionCredentials {
                 access_key_id,

@@ -118,7 +118,7 @@ impl Keyward {
             }),
         );
         self.record_detached_audit(audit).await?;
-        tracing::info!(caller = %caller.arn(), %access_key_id, seconds = secs, mfa = mfa_authenticated_at.is_some(), "sts:GetSessionToken");
+        tracing::debug!(caller = %caller.arn(), %access_key_id, seconds = secs, mfa = mfa_authenticated_at.is_some(), "sts:GetSessionToken");
         Ok(SessionCredentials {
             access_key_id,
             secret: claims.secret,
