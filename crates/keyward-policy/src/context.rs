@@ -334,7 +334,8 @@ impl RequestContext {
             action_colon,
             resource: resource.to_owned(),
             resource_account,
-            entries: Vec::new(),
+            // The principal's and the global keys a request starts with.
+            entries: Vec::with_capacity(16),
         }
     }
 
@@ -366,10 +367,16 @@ impl RequestContext {
 
     /// Sets (or replaces) a condition key.
     pub fn set(&mut self, key: &str, values: Vec<ContextValue>) {
-        let key = key.to_ascii_lowercase();
-        match self.entries.iter_mut().find(|e| e.key == key) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| e.key.eq_ignore_ascii_case(key))
+        {
             Some(e) => e.values = values,
-            None => self.entries.push(Entry { key, values }),
+            None => self.entries.push(Entry {
+                key: key.to_ascii_lowercase(),
+                values,
+            }),
         }
     }
 
