@@ -214,7 +214,10 @@ async fn query_endpoint(
         .and_then(actions::find)
         .map_or("unknown", |d| d.name);
     let (response, code) = match outcome {
-        Ok((def, result)) => (success(def, result.as_ref(), &request_id, state.keyward.now()), "ok"),
+        Ok((def, result)) => (
+            success(def, result.as_ref(), &request_id, state.keyward.now()),
+            "ok",
+        ),
         Err(e) => (
             failure(service, &e, &request_id, state.keyward.now()),
             e.code,

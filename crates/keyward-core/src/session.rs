@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
 
 use crate::caller::{Caller, Principal, SessionAttributes, SessionContext};
-use crate::crypto::{Keychain, Secret};
+use crate::crypto::{KeyRing, Keychain, Secret};
 use crate::random::Random;
 use crate::validate::Violations;
 use crate::{Error, Result};
@@ -93,8 +93,12 @@ pub enum SessionError {
 
 /// Seals and opens session tokens under a key derived from each KEK of the
 /// ring, so tokens sealed before a KEK rotation still open after it.
-#[derive(Clone)]
-pub struct TokenSealer(std::sync::Arc<Keychain>);
+pub struct TokenSealer {
+    keys: std::sync::Arc<Keychain>,
+    /// The last ring seen and its token keys: deriving them (an HMAC per
+    /// key) for every token sealed or opened is wasted while the ring stays.
+    derived: std::sync::Mutex<Option<(std::sync::Arc<KeyRing>, std::sync::Arc<KeyRing>)>>,
+}
 
 impl std::fmt::Debug for TokenSealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -122,7 +126,28 @@ pub fn to_millis(t: OffsetDateTime) -> OffsetDateTime {
 
 impl TokenSealer {
     pub fn new(keys: std::sync::Arc<Keychain>) -> Self {
-        Self(keys)
+        Self {
+            keys,
+            derived: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// `ring`'s keys for session tokens.
+    fn token_keys(&self, ring: std::sync::Arc<KeyRing>) -> std::sync::Arc<KeyRing> {
+        let mut derived = self
+            .derived
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*derived {
+            Some((seen, keys)) if std::sync::Arc::ptr_eq(seen, &ring) => {
+                std::sync::Arc::clone(keys)
+            }
+            _ => {
+                let keys = std::sync::Arc::new(ring.derive(TOKEN_KEY_LABEL));
+                *derived = Some((ring, std::sync::Arc::clone(&keys)));
+                keys
+            }
+        }
     }
 
     /// The session token for `access_key_id`.
@@ -153,7 +178,7 @@ impl TokenSealer {
                 pack_attributes(&r.attributes),
             ),
         });
-        let ring = self.0.for_sealing().derive(TOKEN_KEY_LABEL);
+        let ring = self.token_keys(self.keys.for_sealing());
         let sealed = ring.seal(plain.expose(), &aad(access_key_id), rng);
         Secret::new(format!("{TOKEN_PREFIX}{sealed}"))
     }
@@ -167,9 +192,7 @@ impl TokenSealer {
             .strip_prefix(TOKEN_PREFIX)
             .ok_or(SessionError::Invalid)?;
         let plain = self
-            .0
-            .for_opening(sealed)
-            .derive(TOKEN_KEY_LABEL)
+            .token_keys(self.keys.for_opening(sealed))
             .open(sealed, &aad(access_key_id))
             .map_err(|_| SessionError::Invalid)?;
         let fields: Vec<&str> = plain.expose().splitn(12, '\n').collect();
@@ -564,7 +587,7 @@ mod tests {
         let plain = "2\n123456789012\n\n1700000000000\n1700000900000\n\nsecret\nAROAEXAMPLE\nops\n/\ns1\nP{\n}";
         let token = format!(
             "KWS{}",
-            sealer.0.for_sealing().derive(TOKEN_KEY_LABEL).seal(
+            sealer.keys.for_sealing().derive(TOKEN_KEY_LABEL).seal(
                 plain,
                 &aad("ASIAAAAAAAAAAAAAAAAA"),
                 &rng
@@ -603,7 +626,7 @@ mod tests {
             role: None,
         };
         let token = before.seal("ASIAOLD", &claims, &rng);
-        let rotated = crate::crypto::KeyRing::from(kek)
+        let rotated = KeyRing::from(kek)
             .with_key(2, Kek::generate(&rng))
             .expect("ring");
         let after = TokenSealer::new(std::sync::Arc::new(Keychain::new(rotated, None)));
