@@ -183,6 +183,7 @@ impl Client {
         Connection {
             client: self.clone(),
             open,
+            in_flight: false,
         }
     }
 
@@ -313,6 +314,9 @@ impl Client {
 pub(crate) struct Connection {
     client: Client,
     open: Option<Open>,
+    /// Set while a request is under way: a send dropped half-way leaves a
+    /// connection with an answer still to come, which no one else may get.
+    in_flight: bool,
 }
 
 /// An open HTTP/1.1 connection: the handle requests go in by, and the state
@@ -344,7 +348,9 @@ impl Connection {
                 Some(open) => open,
                 slot => slot.insert(self.client.open().await?),
             };
+            self.in_flight = true;
             let outcome = exchange(open, request).await;
+            self.in_flight = false;
             if outcome.is_err() || !open.reusable() {
                 self.open = None;
             }
@@ -371,7 +377,9 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let Some(open) = self.open.take() else { return };
+        let Some(open) = self.open.take().filter(|_| !self.in_flight) else {
+            return;
+        };
         let mut idle = self
             .client
             .endpoint
@@ -861,6 +869,34 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), Kind::Transport, "{err}");
         assert_eq!(err.code(), "TransportError");
+    }
+
+    #[tokio::test]
+    async fn a_connection_left_mid_request_is_not_handed_on() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        // Reads requests and never answers.
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move { while read_request(&mut socket).await.is_some() {} });
+            }
+        });
+        let client = Client::new(&endpoint, "us-east-1", 4, false).unwrap();
+        let mut signer = signer(&client, Credentials::new("AKIDEXAMPLE", "secret"));
+        let body = Bytes::from_static(BODY);
+        let mut connection = client.connection();
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(100),
+            connection.send(&mut signer, &body),
+        )
+        .await;
+        assert!(gave_up.is_err());
+        drop(connection);
+        assert!(client.endpoint.idle.lock().unwrap().is_empty());
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
