@@ -19,7 +19,7 @@ mod run;
 mod scenario;
 
 pub use client::{Client, Reply};
-pub use error::LoadError;
+pub use error::{LoadError, RequestError};
 pub use keyward_sigv4::Credentials;
 pub use report::{Latency, Report};
 pub use run::{Limit, MAX_CONCURRENCY, Plan, run};

@@ -9,6 +9,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::client::Reply;
+use crate::error::RequestError;
 
 /// Latencies are recorded in microseconds, up to a minute, to three
 /// significant digits.
@@ -36,7 +37,7 @@ impl Tally {
     }
 
     /// Records one request: its latency and how it ended.
-    pub(crate) fn record(&mut self, latency: Duration, outcome: Result<Reply, reqwest::Error>) {
+    pub(crate) fn record(&mut self, latency: Duration, outcome: Result<Reply, RequestError>) {
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         self.latency.saturating_record(micros.max(1));
         match outcome {
@@ -45,16 +46,7 @@ impl Tally {
                 let message = reply.element("Message").unwrap_or_default();
                 self.error(reply.error_code(), message);
             }
-            Err(e) => {
-                let code = if e.is_timeout() {
-                    "Timeout"
-                } else if e.is_connect() {
-                    "ConnectError"
-                } else {
-                    "TransportError"
-                };
-                self.error(code.to_owned(), e.to_string());
-            }
+            Err(e) => self.error(e.code().to_owned(), e.to_string()),
         }
     }
 

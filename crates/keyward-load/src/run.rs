@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use keyward_sigv4::Credentials;
+use keyward_sigv4::{Credentials, Signer};
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -138,6 +138,12 @@ async fn worker(
     offset: Duration,
 ) -> Tally {
     let mut tally = Tally::new();
+    let mut connection = client.connection();
+    let mut signer = Signer::new(
+        workload.credentials.clone(),
+        client.region(),
+        workload.service,
+    );
     let mut next = shared.start + offset;
     let past_deadline = || shared.deadline.is_some_and(|d| Instant::now() >= d);
     loop {
@@ -156,9 +162,7 @@ async fn worker(
             break;
         }
         let sent = Instant::now();
-        let outcome = client
-            .send(&workload.credentials, workload.service, &workload.body)
-            .await;
+        let outcome = connection.send(&mut signer, &workload.body).await;
         tally.record(sent.elapsed(), outcome);
     }
     tally

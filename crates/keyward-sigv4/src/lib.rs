@@ -58,5 +58,5 @@ pub use parse::{
     AuthLocation, CredentialScope, MAX_PRESIGNED_EXPIRES, ParsedAuth, VerifyOptions, parse,
 };
 pub use request::HttpRequest;
-pub use sign::{PresignedRequest, SignedRequest, SigningParams, presign, sign};
+pub use sign::{PresignedRequest, SignedRequest, Signer, SigningParams, presign, sign};
 pub use verify::{Explanation, explain, verify};

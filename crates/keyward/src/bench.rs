@@ -25,6 +25,12 @@ pub struct BenchArgs {
     /// How long each scenario runs (`10`, `10s`, `500ms`, `2m`); the default without --requests is 10s.
     #[arg(long, value_parser = parse_duration, conflicts_with = "requests")]
     duration: Option<Duration>,
+    /// Worker threads of the client's async runtime. The default, 1, runs
+    /// every worker on one thread, which costs the least CPU per request (no
+    /// wake-ups across threads) and leaves the other cores to a local server;
+    /// more when one core cannot keep up with the endpoint.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: u16,
     /// Stop each scenario after this many requests instead.
     #[arg(long)]
     requests: Option<u64>,
@@ -49,6 +55,13 @@ pub struct BenchArgs {
     insecure: bool,
     #[arg(long, value_enum, default_value = "text")]
     output: BenchOutput,
+}
+
+impl BenchArgs {
+    /// The worker threads its runtime is to have, set before it starts.
+    pub fn threads(&self) -> usize {
+        usize::from(self.threads)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,6 +23,17 @@ pub struct Cli {
     command: Command,
 }
 
+impl Cli {
+    /// The worker threads of the async runtime the command asks for; `None`
+    /// is the runtime's default (one per core).
+    pub fn runtime_threads(&self) -> Option<usize> {
+        match &self.command {
+            Command::Bench(args) => Some(args.threads()),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.

@@ -5,6 +5,7 @@
 
 mod account_settings;
 mod assume_role;
+mod bench;
 mod console;
 mod crash;
 mod groups;
@@ -86,4 +87,5 @@ on_both_backends! {
     crate::console::console_close_account => console_close_account,
     crate::console::console_create_user_in_one_transaction => console_create_user_in_one_transaction,
     crate::console::console_sign_in_sets_password_last_used => console_sign_in_sets_password_last_used,
+    crate::bench::bench_runs_every_scenario_and_cleans_up => bench_runs_every_scenario_and_cleans_up,
 }
