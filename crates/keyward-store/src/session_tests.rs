@@ -270,6 +270,16 @@ async fn sessions_audited(queued: bool) {
         .expect("AssumeRole audited");
     assert_eq!(ar.resource, format!("arn:aws:iam::{acct}:role/ops"));
     assert!(ar.detail.contains(&assumed.credentials.access_key_id));
+    let detail: serde_json::Value = serde_json::from_str(&ar.detail).expect("JSON detail");
+    assert_eq!(detail["roleArn"], format!("arn:aws:iam::{acct}:role/ops"));
+    assert_eq!(detail["roleSessionName"], "s1");
+    assert_eq!(
+        detail["accessKeyId"],
+        assumed.credentials.access_key_id.as_str()
+    );
+    assert_eq!(detail["durationSeconds"], 3600);
+    assert_eq!(detail["externalIdPresent"], false);
+    assert_eq!(detail["policyArns"], serde_json::json!([]));
     for e in [gst, ar] {
         for secret in [
             session.secret.expose(),

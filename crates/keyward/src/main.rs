@@ -13,6 +13,12 @@ mod wiring;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the request path allocates
+/// from two or more runtime threads at once, and glibc's arenas showed as
+/// lock waits and a fifth of the server's CPU in profiles (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     // The load client shares the cores with the server it measures: a

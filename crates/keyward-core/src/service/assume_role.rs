@@ -515,19 +515,19 @@ impl Keyward {
         claims: &SessionClaims,
     ) -> Result<()> {
         let attributes = claims.role.as_ref().map(|r| &r.attributes);
-        let detail = serde_json::json!({
-            "roleArn": input.role_arn,
-            "roleSessionName": input.role_session_name,
-            "accessKeyId": access_key_id,
-            "signedWith": caller.access_key_id,
-            "durationSeconds": (claims.expires - claims.issued).whole_seconds(),
-            "mfaAuthenticated": claims.mfa_authenticated_at.is_some(),
-            "externalIdPresent": input.external_id.is_some(),
-            "sessionPolicy": input.policy.is_some(),
-            "policyArns": input.policy_arns,
-            "sessionTagKeys": attributes.map(|a| a.tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>()),
-            "sourceIdentity": attributes.and_then(|a| a.source_identity.clone()),
-        });
+        let detail = AssumeRoleDetail {
+            role_arn: input.role_arn,
+            role_session_name: input.role_session_name,
+            access_key_id,
+            signed_with: &caller.access_key_id,
+            duration_seconds: (claims.expires - claims.issued).whole_seconds(),
+            mfa_authenticated: claims.mfa_authenticated_at.is_some(),
+            external_id_present: input.external_id.is_some(),
+            session_policy: input.policy.is_some(),
+            policy_arns: input.policy_arns,
+            session_tag_keys: attributes.map(|a| a.tags.iter().map(|t| t.key.as_str()).collect()),
+            source_identity: attributes.and_then(|a| a.source_identity.as_deref()),
+        };
         let arn = role.arn(caller.partition);
         let event = self.audit(
             &role.account_id,
@@ -750,4 +750,22 @@ mod tests {
         // A non-transitive tag of the parent does not pass on.
         assert!(!next.tags.iter().any(|t| t.key == "cost"));
     }
+}
+
+/// What AssumeRole's audit event records (never a secret), serialized
+/// straight to JSON: it is written for every call.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssumeRoleDetail<'a> {
+    role_arn: &'a str,
+    role_session_name: &'a str,
+    access_key_id: &'a str,
+    signed_with: &'a str,
+    duration_seconds: i64,
+    mfa_authenticated: bool,
+    external_id_present: bool,
+    session_policy: bool,
+    policy_arns: &'a [String],
+    session_tag_keys: Option<Vec<&'a str>>,
+    source_identity: Option<&'a str>,
 }

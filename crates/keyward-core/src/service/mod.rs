@@ -210,7 +210,7 @@ impl Keyward {
         actor: &str,
         action: &str,
         resource: &str,
-        detail: &serde_json::Value,
+        detail: &impl serde::Serialize,
     ) -> AuditEvent {
         AuditEvent {
             at: self.clock.now(),
@@ -218,7 +218,9 @@ impl Keyward {
             actor: actor.to_owned(),
             action: action.to_owned(),
             resource: resource.to_owned(),
-            detail: detail.to_string(),
+            // Details are plain data (strings, numbers, lists): serializing
+            // them cannot fail.
+            detail: serde_json::to_string(detail).unwrap_or_default(),
         }
     }
 
