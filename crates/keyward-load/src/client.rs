@@ -723,6 +723,14 @@ mod tests {
         }
     }
 
+    /// Sends `times` requests over `connection`, each answered 200.
+    async fn send_ok(connection: &mut Connection, signer: &mut Signer, times: usize) {
+        let body = Bytes::from_static(BODY);
+        for _ in 0..times {
+            assert_eq!(connection.send(signer, &body).await.unwrap().status, 200);
+        }
+    }
+
     fn signer(client: &Client, credentials: Credentials) -> Signer {
         Signer::new(credentials, client.region(), "sts")
     }
@@ -801,21 +809,11 @@ mod tests {
     async fn a_worker_keeps_its_connection_and_hands_it_on() {
         let (client, accepted, _requests) = server(After::KeepAlive).await;
         let mut signer = signer(&client, Credentials::new("AKIDEXAMPLE", "secret"));
-        let body = Bytes::from_static(BODY);
         let mut connection = client.connection();
-        for _ in 0..3 {
-            assert_eq!(
-                connection.send(&mut signer, &body).await.unwrap().status,
-                200
-            );
-        }
+        send_ok(&mut connection, &mut signer, 3).await;
         drop(connection);
         // The next worker gets the idle connection instead of opening one.
-        let mut connection = client.connection();
-        assert_eq!(
-            connection.send(&mut signer, &body).await.unwrap().status,
-            200
-        );
+        send_ok(&mut client.connection(), &mut signer, 1).await;
         assert_eq!(accepted.load(Ordering::SeqCst), 1);
     }
 
@@ -823,14 +821,7 @@ mod tests {
     async fn a_connection_the_server_closes_after_an_answer_is_opened_again() {
         let (client, accepted, _requests) = server(After::CloseAnnounced).await;
         let mut signer = signer(&client, Credentials::new("AKIDEXAMPLE", "secret"));
-        let body = Bytes::from_static(BODY);
-        let mut connection = client.connection();
-        for _ in 0..5 {
-            assert_eq!(
-                connection.send(&mut signer, &body).await.unwrap().status,
-                200
-            );
-        }
+        send_ok(&mut client.connection(), &mut signer, 5).await;
         assert_eq!(accepted.load(Ordering::SeqCst), 5);
     }
 
@@ -901,13 +892,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_connection_is_a_connect_error() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let client =
-            Client::new(&format!("http://127.0.0.1:{port}"), "us-east-1", 1, false).unwrap();
+        let client = Client::new(
+            &crate::test_support::refused_endpoint(),
+            "us-east-1",
+            1,
+            false,
+        )
+        .unwrap();
         let mut signer = signer(&client, Credentials::new("AKIDEXAMPLE", "secret"));
         let err = client
             .connection()

@@ -24,3 +24,16 @@ pub use keyward_sigv4::Credentials;
 pub use report::{Latency, Report};
 pub use run::{Limit, MAX_CONCURRENCY, Plan, run};
 pub use scenario::Scenario;
+
+#[cfg(test)]
+mod test_support {
+    /// An endpoint on a loopback port nothing listens on: connections are refused.
+    pub(crate) fn refused_endpoint() -> String {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("its address")
+            .port();
+        format!("http://127.0.0.1:{port}")
+    }
+}

@@ -202,14 +202,13 @@ mod tests {
 
     #[tokio::test]
     async fn requests_that_get_no_answer_are_counted_as_connect_errors() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        // The listener is dropped: connections to the port are refused.
-        let client =
-            Client::new(&format!("http://127.0.0.1:{port}"), "us-east-1", 2, false).unwrap();
+        let client = Client::new(
+            &crate::test_support::refused_endpoint(),
+            "us-east-1",
+            2,
+            false,
+        )
+        .unwrap();
         let creds = Credentials::new("AKIDEXAMPLE", "secret");
         let mut p = plan(2, None);
         p.limit = Limit::Requests(5);
