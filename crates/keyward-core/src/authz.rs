@@ -6,7 +6,6 @@
 //! enforced on the very next request.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use keyward_policy::{
@@ -16,6 +15,7 @@ use keyward_policy::{
 use time::OffsetDateTime;
 
 use crate::caller::{Caller, Principal};
+use crate::guarded::Guarded;
 use crate::model::Tag;
 use crate::{Error, Result};
 
@@ -83,22 +83,17 @@ impl UserAuthz {
 /// change and finishes after it: such a load is not cached.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    map: RwLock<HashMap<String, (String, Arc<UserAuthz>)>>,
-    generation: AtomicU64,
+    map: Guarded<HashMap<String, (String, Arc<UserAuthz>)>>,
 }
 
 impl PolicyCache {
     pub fn get(&self, user_id: &str) -> Option<Arc<UserAuthz>> {
-        self.map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(user_id)
-            .map(|(_, a)| Arc::clone(a))
+        self.map.read().get(user_id).map(|(_, a)| Arc::clone(a))
     }
 
     /// Read before loading from the store; pass to [`PolicyCache::insert`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.map.generation()
     }
 
     /// Caches a load unless something was forgotten since it began.
@@ -109,16 +104,15 @@ impl PolicyCache {
         policies: Arc<UserAuthz>,
         loaded_at: u64,
     ) {
-        let mut map = self.write();
-        if self.generation.load(Ordering::Acquire) == loaded_at {
+        self.map.keep(loaded_at, |map| {
             map.insert(user_id.to_owned(), (account_id.to_owned(), policies));
-        }
+        });
     }
 
     pub fn forget(&self, user_id: &str) {
-        let mut map = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.remove(user_id);
+        self.map.forget(|map| {
+            map.remove(user_id);
+        });
     }
 
     /// Forgets the users whose policies come partly from this group.
@@ -136,32 +130,20 @@ impl PolicyCache {
     }
 
     fn forget_where(&self, mut stale: impl FnMut(&str, &UserAuthz) -> bool) {
-        let mut map = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.retain(|_, (account, authz)| !stale(account, authz));
+        self.map
+            .forget(|map| map.retain(|_, (account, authz)| !stale(account, authz)));
     }
 
     pub fn clear(&self) {
-        let mut map = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.clear();
+        self.map.forget(HashMap::clear);
     }
 
     pub fn len(&self) -> usize {
-        self.map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.map.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (String, Arc<UserAuthz>)>> {
-        self.map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

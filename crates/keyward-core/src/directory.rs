@@ -16,9 +16,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 
+use crate::guarded::Guarded;
 use crate::model::{Role, User};
 use crate::store::Page;
 
@@ -100,8 +101,7 @@ pub enum Held {
 /// Account id → its users.
 #[derive(Debug)]
 pub struct UserDirectory {
-    map: RwLock<HashMap<String, Entry>>,
-    generation: AtomicU64,
+    map: Guarded<HashMap<String, Entry>>,
     clock: AtomicU64,
     capacity: usize,
 }
@@ -115,18 +115,14 @@ impl Default for UserDirectory {
 impl UserDirectory {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            map: RwLock::default(),
-            generation: AtomicU64::new(0),
+            map: Guarded::default(),
             clock: AtomicU64::new(0),
             capacity,
         }
     }
 
     pub fn get(&self, account_id: &str) -> Option<Held> {
-        let map = self
-            .map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = self.map.read();
         let entry = map.get(account_id)?;
         entry.last_used.store(
             self.clock.fetch_add(1, Ordering::Relaxed),
@@ -140,62 +136,47 @@ impl UserDirectory {
 
     /// Read before loading from the store; pass to [`UserDirectory::insert`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.map.generation()
     }
 
     /// Keeps a load (all of the account's users, or `None` when there were
     /// more than the capacity) unless something was forgotten since it began.
     pub fn insert(&self, account_id: &str, users: Option<Arc<AccountUsers>>, loaded_at: u64) {
-        let mut map = self.write();
-        if self.generation.load(Ordering::Acquire) != loaded_at {
-            return;
-        }
-        let entry = Entry {
-            users: users.filter(|u| u.len() <= self.capacity),
-            last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
-        };
-        map.remove(account_id);
-        let mut held: usize = map.values().map(Entry::size).sum();
-        while held + entry.size() > self.capacity {
-            let Some(oldest) = map
-                .iter()
-                .filter(|(_, e)| e.size() > 0)
-                .min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed))
-                .map(|(a, _)| a.clone())
-            else {
-                break;
+        self.map.keep(loaded_at, |map| {
+            let entry = Entry {
+                users: users.filter(|u| u.len() <= self.capacity),
+                last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
             };
-            held -= map.remove(&oldest).map_or(0, |e| e.size());
-        }
-        map.insert(account_id.to_owned(), entry);
+            map.remove(account_id);
+            let mut held: usize = map.values().map(Entry::size).sum();
+            while held + entry.size() > self.capacity {
+                let Some(oldest) = map
+                    .iter()
+                    .filter(|(_, e)| e.size() > 0)
+                    .min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed))
+                    .map(|(a, _)| a.clone())
+                else {
+                    break;
+                };
+                held -= map.remove(&oldest).map_or(0, |e| e.size());
+            }
+            map.insert(account_id.to_owned(), entry);
+        });
     }
 
     pub fn forget_account(&self, account_id: &str) {
-        let mut map = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.remove(account_id);
+        self.map.forget(|map| {
+            map.remove(account_id);
+        });
     }
 
     pub fn clear(&self) {
-        let mut map = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.clear();
+        self.map.forget(HashMap::clear);
     }
 
     /// Users held over all accounts.
     pub fn held_users(&self) -> usize {
-        self.map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .values()
-            .map(Entry::size)
-            .sum()
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Entry>> {
-        self.map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map.read().values().map(Entry::size).sum()
     }
 }
 
@@ -210,36 +191,32 @@ pub const ROLE_CACHE_CAPACITY: usize = 10_000;
 /// account, a resync. Same generation guard as [`UserDirectory`].
 #[derive(Debug, Default)]
 pub struct RoleCache {
-    map: RwLock<HashMap<(String, String), Arc<Role>>>,
-    generation: AtomicU64,
+    map: Guarded<HashMap<(String, String), Arc<Role>>>,
 }
 
 impl RoleCache {
     pub fn get(&self, account_id: &str, name: &str) -> Option<Arc<Role>> {
         self.map
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&(account_id.to_owned(), name.to_lowercase()))
             .map(Arc::clone)
     }
 
     /// Read before loading from the store; pass to [`RoleCache::insert`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.map.generation()
     }
 
     pub fn insert(&self, role: Arc<Role>, loaded_at: u64) {
-        let mut map = self.write();
-        if self.generation.load(Ordering::Acquire) != loaded_at {
-            return;
-        }
-        if map.len() >= ROLE_CACHE_CAPACITY {
-            let any = map.keys().next().cloned();
-            if let Some(k) = any {
-                map.remove(&k);
+        self.map.keep(loaded_at, |map| {
+            if map.len() >= ROLE_CACHE_CAPACITY {
+                let any = map.keys().next().cloned();
+                if let Some(k) = any {
+                    map.remove(&k);
+                }
             }
-        }
-        map.insert((role.account_id.clone(), role.name.to_lowercase()), role);
+            map.insert((role.account_id.clone(), role.name.to_lowercase()), role);
+        });
     }
 
     pub fn forget(&self, role_id: &str) {
@@ -255,10 +232,7 @@ impl RoleCache {
     }
 
     pub fn len(&self) -> usize {
-        self.map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.map.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -266,15 +240,7 @@ impl RoleCache {
     }
 
     fn forget_where(&self, stale: impl Fn(&Role) -> bool) {
-        let mut map = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.retain(|_, r| !stale(r));
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<(String, String), Arc<Role>>> {
-        self.map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map.forget(|map| map.retain(|_, r| !stale(r)));
     }
 }
 

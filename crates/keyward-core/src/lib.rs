@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod directory;
 pub mod error;
 pub mod feed;
+mod guarded;
 pub mod ids;
 pub mod index;
 pub mod model;
