@@ -115,12 +115,8 @@ async fn seed(kw: &Keyward) -> (String, String, String) {
     for i in 0..ROLES {
         let input = NewRole {
             name: &format!("role{i}"),
-            path: None,
             trust_policy: TRUST,
-            description: None,
-            max_session_duration: None,
-            permissions_boundary: None,
-            tags: Vec::new(),
+            ..NewRole::default()
         };
         kw.create_role(&root, input).await.unwrap();
     }

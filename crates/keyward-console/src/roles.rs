@@ -81,12 +81,8 @@ pub async fn create(mut ctx: Ctx, Form(form): FormData) -> Response {
     }
     let input = NewRole {
         name: &name,
-        path: None,
         trust_policy: &trust,
-        description: None,
-        max_session_duration: None,
-        permissions_boundary: None,
-        tags: Vec::new(),
+        ..NewRole::default()
     };
     let keyward = ctx.console.keyward.clone();
     match keyward.create_role_with(&caller, input, &policies).await {

@@ -219,12 +219,8 @@ async fn sessions_audited(queued: bool) {
         &root,
         keyward_core::service::NewRole {
             name: "ops",
-            path: None,
             trust_policy: &trust,
-            description: None,
-            max_session_duration: None,
-            permissions_boundary: None,
-            tags: Vec::new(),
+            ..keyward_core::service::NewRole::default()
         },
     )
     .await

@@ -355,12 +355,8 @@ mod tests {
         );
         let role = |name| keyward_core::service::NewRole {
             name,
-            path: None,
             trust_policy: &trust,
-            description: None,
-            max_session_duration: None,
-            permissions_boundary: None,
-            tags: Vec::new(),
+            ..keyward_core::service::NewRole::default()
         };
         let err = kw
             .create_role_with(&root, role("runner"), &missing)
